@@ -1,0 +1,63 @@
+/* magsyncctl - the admin's and ops' command line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define DEFAULT_CONFIG "/etc/magsync/magsync.ini"
+
+static const struct {
+	const char *name;
+	int (*fn)(struct ctl *);
+	const char *usage;
+} commands[] = {
+	/* ENTRIES */
+};
+
+static void
+usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: magsyncctl [-c FILE] COMMAND [ARGS]\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  %s\n", commands[i].usage);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl c;
+	const char *config = getenv("MAGSYNC_CONFIG");
+	size_t i;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		default:
+			usage();
+			return ch == 'h' ? 0 : 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage();
+		return 1;
+	}
+	c.config_path = config && *config ? config : DEFAULT_CONFIG;
+	c.argc = argc;
+	c.argv = argv;
+	c.tty = isatty(STDOUT_FILENO);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, argv[0]) == 0)
+			return commands[i].fn(&c);
+	fprintf(stderr, "magsyncctl: unknown command '%s'\n", argv[0]);
+	usage();
+	return 1;
+}

@@ -1,0 +1,41 @@
+/* isotime.h - civil time arithmetic and ISO-8601 text, without the C
+ * library's global time zone state. Times are int64 seconds since the Unix
+ * epoch (UTC). */
+#ifndef MS_ISOTIME_H
+#define MS_ISOTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "export.h"
+
+/* Broken-down civil time; no zone attached. */
+struct civil {
+	int year, month, day;		/* month 1-12, day 1-31 */
+	int hour, min, sec;
+	int wday;			/* 0 = Sunday; filled by isotime_to_civil */
+};
+
+/* Seconds since the epoch of a civil time read as UTC. Fields may be out of
+ * range (normalised arithmetically, like timegm). */
+MS_EXPORT int64_t isotime_from_civil(const struct civil *c);
+
+/* The civil time (UTC) of t, with wday filled. */
+MS_EXPORT void isotime_to_civil(int64_t t, struct civil *c);
+
+/* Parse "YYYY-MM-DDTHH:MM[:SS[.frac]](Z|+HH:MM|-HH:MM|+HHMM)" and Magento's
+ * "YYYY-MM-DD HH:MM:SS" (read as UTC, which is what Magento stores).
+ * A bare date "YYYY-MM-DD" is midnight UTC. Returns 0 and *out, or -1 for
+ * anything else (trailing garbage, out-of-range fields). */
+MS_EXPORT int isotime_parse(const char *s, int64_t *out);
+
+/* Like isotime_parse, but text without a zone is an error (strict form for
+ * the command line). */
+MS_EXPORT int isotime_parse_zoned(const char *s, int64_t *out);
+
+/* Format t at the given UTC offset (seconds east) as
+ * "YYYY-MM-DDTHH:MM:SS+HH:MM" ("Z" is never used; +00:00 is). buf should
+ * hold ISOTIME_MAX bytes; returns the length written. */
+#define ISOTIME_MAX 40
+MS_EXPORT size_t isotime_format(int64_t t, int offset, char *buf, size_t len);
+
+#endif
