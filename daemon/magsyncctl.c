@@ -8,11 +8,14 @@
 
 #define DEFAULT_CONFIG "/etc/magsync/magsync.ini"
 
+static int ctl_help(struct ctl *c);
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl *);
 	const char *usage;
 } commands[] = {
+	{ "help", ctl_help, "help" },
 	/* ENTRIES */
 };
 
@@ -24,6 +27,14 @@ usage(void)
 	fprintf(stderr, "usage: magsyncctl [-c FILE] COMMAND [ARGS]\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(stderr, "  %s\n", commands[i].usage);
+}
+
+static int
+ctl_help(struct ctl *c)
+{
+	(void)c;
+	usage();
+	return 0;
 }
 
 int
