@@ -64,6 +64,9 @@ $(BUILD)/tests/tools/%.o: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# migrate.c embeds sql/*.sql with .incbin, which -MMD cannot see.
+$(BUILD)/daemon/migrate.o: $(wildcard sql/*.sql)
+
 $(BUILD)/libmagsync.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -3,7 +3,13 @@
  * libpq in non-blocking mode behind one uv_poll_t (STYLE.md §20-21). The
  * connection starts at db_new and comes back by itself after a loss, with
  * backoff (1 s doubling to 30 s); on_state reports each change. Queries are
- * queued and run one at a time, in order. */
+ * queued and run one at a time, in order.
+ *
+ * Callbacks never run inside db_query/db_copy_in/db_script (even a query
+ * libpq refuses at once is answered from the loop), only from the loop or,
+ * with err "closing", inside db_free. Any callback may call db_query or
+ * db_free. A connect attempt has a 10 s deadline; connect_timeout in the
+ * conninfo has no effect. Notices are discarded. */
 #ifndef MS_DB_H
 #define MS_DB_H
 
@@ -20,7 +26,10 @@ struct db;
 typedef void db_query_cb(struct db *db, PGresult *res, const char *err,
     void *arg);
 
-/* The connection went up (up = 1) or down (up = 0, err says why). */
+/* The connection went up (up = 1) or down (up = 0, err says why). Down is
+ * also reported for every failed connection attempt, including the first;
+ * with reconnect the next attempt follows after the backoff. When a loss
+ * fails queries, their callbacks run before on_state. */
 typedef void db_state_cb(struct db *db, int up, const char *err, void *arg);
 
 /* Start connecting. conninfo is copied. reconnect: come back after losses
@@ -39,7 +48,17 @@ int db_query(struct db *db, const char *sql, int nparams,
 int db_copy_in(struct db *db, const char *sql, const char *data, size_t len,
     db_query_cb *cb, void *arg);
 
+/* Queue a script: several statements separated by ';', no parameters,
+ * sent with the simple query protocol (PQsendQuery). For trusted SQL
+ * only (migrations): never build one from data. res is the first failed
+ * statement's result, else the last one's. Same contract as db_query. */
+int db_script(struct db *db, const char *sql, db_query_cb *cb, void *arg);
+
 int db_is_up(const struct db *db);
+
+/* The SQLSTATE of a failed result ("23505"), or "" (res NULL, success,
+ * or a client-side error). Borrowed from res. */
+const char *db_sqlstate(const PGresult *res);
 
 /* Stop: queued and running queries get their callback with res NULL and
  * err "closing"; handles close; memory goes in the close callback.

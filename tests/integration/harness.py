@@ -6,6 +6,7 @@ A test is a function test_NAME(t) in tests/integration/test_*.py; t is a Case.
 Tests assert with plain `assert` (with a message) or t.eq(a, b, what)."""
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -197,6 +198,8 @@ class Case:
     def close(self):
         for p in self._procs:
             p.close()
+        if os.environ.get("MAGSYNC_KEEP_TEST_DIRS") != "1":
+            shutil.rmtree(self.dir, ignore_errors=True)
         if self._db_created:
             self.psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.dbname,
                       db="postgres", check=False)
