@@ -38,7 +38,9 @@ struct conf_io {
 	const char *credentials_dir;	/* $CREDENTIALS_DIRECTORY or NULL */
 };
 
-/* One "key = value" line as written, with where it was written. */
+/* One "key = value" line as written, with where it was written. In job
+ * settings, list values are normalised to "a,b,c" (no spaces, no empty
+ * items) and continuation lines are joined (JSON keeps its line breaks). */
 struct conf_kv {
 	char *key, *value;	/* owned */
 	const char *file;	/* borrowed from struct conf's file list */
@@ -120,7 +122,8 @@ struct conf {
 	struct tz *tz;			/* owned: the schedule zone */
 	struct conf_channel *channels;
 	size_t nchannels;
-	struct conf_job *jobs;		/* incl. each channel's implicit pii_retention */
+	struct conf_job *jobs;		/* incl. each channel's implicit pii_retention;
+					 * ordered by channel, then process */
 	size_t njobs;
 	struct conf_template *templates;
 	size_t ntemplates;
@@ -129,7 +132,9 @@ struct conf {
 };
 
 /* Load path and everything it includes. Appends every error and warning to
- * dl. Returns a new conf (conf_free) when there is no error, else NULL. */
+ * dl, sorted by file (in reading order) and line. Returns a new conf
+ * (conf_free) when there is no error, else NULL. No message ever holds a
+ * secret's value. Out of memory aborts, as in diag_add. */
 MS_EXPORT struct conf *conf_load(const char *path, const struct conf_io *io,
     struct diag_list *dl);
 MS_EXPORT void conf_free(struct conf *c);
@@ -145,7 +150,10 @@ MS_EXPORT const struct conf_mapping_set *conf_mapping_set(const struct conf *c,
 
 /* Process settings of a job, already validated at load, with the table's
  * default when absent. key must be one of the process's keys (else abort:
- * a programming error). */
+ * a programming error), and of the function's type: conf_job_str takes
+ * any key (borrowed text; "" for an empty default such as statuses);
+ * conf_job_int whole numbers (get_orders pii_retention: -1 for
+ * "indefinitely"); conf_job_bool booleans; conf_job_secs durations. */
 MS_EXPORT const char *conf_job_str(const struct conf_job *j, const char *key);
 MS_EXPORT int64_t conf_job_int(const struct conf_job *j, const char *key);
 MS_EXPORT bool conf_job_bool(const struct conf_job *j, const char *key);
