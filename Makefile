@@ -106,20 +106,20 @@ install: all
 	    $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/magsync/sql \
 	    $(DESTDIR)$(PREFIX)/share/magsync/templates \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)/etc/magsync
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d
 	install -m 0755 $(BUILD)/magsyncd $(DESTDIR)$(PREFIX)/sbin/magsyncd
 	install -m 0755 $(BUILD)/magsyncctl $(DESTDIR)$(PREFIX)/bin/magsyncctl
 	install -m 0755 $(BUILD)/libmagsync.so $(DESTDIR)$(PREFIX)/lib/libmagsync.so.0
 	ln -sf libmagsync.so.0 $(DESTDIR)$(PREFIX)/lib/libmagsync.so
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/magsync/sql/
 	install -m 0644 etc/magsync.ini.example $(DESTDIR)$(PREFIX)/share/magsync/
-	for t in etc/templates/*.ini; do [ -e "$$t" ] && install -m 0644 "$$t" \
-	    $(DESTDIR)$(PREFIX)/share/magsync/templates/ || true; done
+	install -m 0644 etc/templates/*.ini $(DESTDIR)$(PREFIX)/share/magsync/templates/
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/magsyncd.service > \
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@BINDIR@|$(PREFIX)/bin|g' systemd/magsyncd.service > \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system/magsyncd.service
-	install -m 0644 systemd/magsyncd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/magsyncd.conf 2>/dev/null || \
-	    { install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d && install -m 0644 systemd/magsyncd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/magsyncd.conf; }
+	install -m 0644 systemd/magsyncd.sysusers \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d/magsyncd.conf
 
 clean:
 	rm -rf build build-asan build-fuzz
