@@ -6,7 +6,7 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev libuv1-dev libcurl4-openssl-dev
 libjansson-dev libinih-dev libpq-dev postgresql postgresql-contrib
 python3 python3-croniter tzdata openssl ca-certificates procps
-valgrind clang libclang-rt-14-dev systemd strace"
+valgrind clang libclang-rt-14-dev systemd man-db strace"
 
 missing=""
 for p in $PKGS; do
