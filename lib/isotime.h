@@ -24,8 +24,12 @@ MS_EXPORT void isotime_to_civil(int64_t t, struct civil *c);
 
 /* Parse "YYYY-MM-DDTHH:MM[:SS[.frac]](Z|+HH:MM|-HH:MM|+HHMM)" and Magento's
  * "YYYY-MM-DD HH:MM:SS" (read as UTC, which is what Magento stores).
- * A bare date "YYYY-MM-DD" is midnight UTC. Returns 0 and *out, or -1 for
- * anything else (trailing garbage, out-of-range fields). */
+ * A bare date "YYYY-MM-DD" is midnight UTC. Also accepted: 't' and 'z' in
+ * lower case, a blank instead of 'T' with or without a zone, "+HH", a
+ * ',' before the fraction (which is truncated to whole seconds). Years
+ * 0000-9999. Returns 0 and *out, or -1 for anything else (trailing
+ * garbage, out-of-range fields, Feb 30, second 60, hour 24); *out is
+ * untouched on error. */
 MS_EXPORT int isotime_parse(const char *s, int64_t *out);
 
 /* Like isotime_parse, but text without a zone is an error (strict form for
@@ -33,8 +37,11 @@ MS_EXPORT int isotime_parse(const char *s, int64_t *out);
 MS_EXPORT int isotime_parse_zoned(const char *s, int64_t *out);
 
 /* Format t at the given UTC offset (seconds east) as
- * "YYYY-MM-DDTHH:MM:SS+HH:MM" ("Z" is never used; +00:00 is). buf should
- * hold ISOTIME_MAX bytes; returns the length written. */
+ * "YYYY-MM-DDTHH:MM:SS+HH:MM" ("Z" is never used; +00:00 is). An offset
+ * with seconds (local mean time before ~1900) is printed "+HH:MM:SS" so
+ * the wall time and offset still agree. buf should hold ISOTIME_MAX bytes;
+ * a shorter buffer gets a truncated, terminated string. Returns the
+ * length written (0 when len is 0). */
 #define ISOTIME_MAX 40
 MS_EXPORT size_t isotime_format(int64_t t, int offset, char *buf, size_t len);
 
