@@ -16,6 +16,13 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	{ "help", ctl_help, "help" },
+	{ "migrate", ctl_migrate, "migrate [--database CONNINFO]" },
+	{ "check", ctl_check, "check [FILE] [--from TIME]" },
+	{ "run", ctl_run, "run CHANNEL PROCESS" },
+	{ "status", ctl_status, "status [CHANNEL] [--database CONNINFO]" },
+	{ "logs", ctl_logs, "logs [RUN_ID] [--channel C] [--process P] "
+	    "[--errors] [--limit N]" },
+	{ "next-runs", ctl_next_runs, "next-runs EXPR [--from TIME] [--count N] [--tz ZONE]" },
 	/* ENTRIES */
 };
 

@@ -1,0 +1,17 @@
+/* procs.c - which processes this build has. */
+#include <stddef.h>
+
+#include "procs.h"
+
+/* Processes not built yet have no entry on purpose (see procs.h). */
+static const struct procs_ops procs_table[PROC_COUNT] = {
+	[PROC_PII_RETENTION] = { proc_pii_start, NULL },
+};
+
+const struct procs_ops *
+procs_get(enum proc p)
+{
+	if ((int)p < 0 || p >= PROC_COUNT || procs_table[p].start == NULL)
+		return NULL;
+	return &procs_table[p];
+}
