@@ -57,9 +57,12 @@ main(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'h':
+			usage();
+			return 0;
 		default:
 			usage();
-			return ch == 'h' ? 0 : 1;
+			return 1;
 		}
 	}
 	argc -= optind;
