@@ -18,6 +18,7 @@ trap cleanup EXIT INT TERM
 
 passed=0
 failed=0
+started=$(date +%s)
 add() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
 if ! eval "$(PGTEST_PORT=${PGTEST_PORT:-55432} tests/pg.sh start "$work/pg")"; then
@@ -84,5 +85,6 @@ for v in $VARIANTS; do
 	fi
 done
 
+echo "suite took $(( $(date +%s) - started )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
