@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "confload.h"
+#include "tmpl.h"
 #include "tzload.h"
 
 /* An ini or secret file bigger than this is a mistake (a log file named by
@@ -150,6 +151,7 @@ struct conf *
 confload(const char *path, struct diag_list *dl)
 {
 	struct conf_io io;
+	struct conf *c;
 	const char *creds = getenv("CREDENTIALS_DIRECTORY");
 
 	memset(&io, 0, sizeof(io));
@@ -160,5 +162,13 @@ confload(const char *path, struct diag_list *dl)
 	io.load_tz = io_load_tz;
 	io.ctx = NULL;
 	io.credentials_dir = creds != NULL && *creds != '\0' ? creds : NULL;
-	return conf_load(path, &io, dl);
+	c = conf_load(path, &io, dl);
+	/* Templates are checked against the process catalogues only once
+	 * the sections they refer to are known to be sound; a config the
+	 * daemon would refuse at reload is refused everywhere. */
+	if (c != NULL && tmpl_check_conf(c, dl) > 0) {
+		conf_free(c);
+		c = NULL;
+	}
+	return c;
 }

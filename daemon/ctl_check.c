@@ -22,7 +22,6 @@
 #include "ctl.h"
 #include "diag.h"
 #include "isotime.h"
-#include "tmpl.h"
 #include "tz.h"
 
 #define CHECK_RUNS	3
@@ -112,13 +111,7 @@ ctl_check(struct ctl *c)
 		    "with Z or an offset\n", from);
 		return 1;
 	}
-	cf = confload(path, &dl);
-	/* Templates are checked against the process catalogues only once
-	 * the sections they refer to are known to be sound. */
-	if (cf != NULL && tmpl_check_conf(cf, &dl) > 0) {
-		conf_free(cf);
-		cf = NULL;
-	}
+	cf = confload(path, &dl);	/* templates included */
 	for (i = 0; i < dl.n; i++)
 		fprintf(stderr, "%s\n", diag_format(&dl, i, line,
 		    sizeof(line)));
