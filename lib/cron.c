@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cron.h"
+#include "diag.h"
 #include "isotime.h"
 #include "tz.h"
 
@@ -75,21 +76,6 @@ static const struct {
 	{ "@hourly", "0 * * * *" },
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 is_space(char ch)
@@ -184,7 +170,7 @@ parse_value(const struct cron_spec *f, const char **sp, const char *end,
 	while (e < end && *e != '-' && *e != '/' && *e != ',')
 		e++;
 	if (e == s) {
-		seterr(err, errlen, "%s field: a number is missing", f->name);
+		diag_seterr(err, errlen, "%s field: a number is missing", f->name);
 		return -1;
 	}
 	if (is_digit(*s)) {
@@ -196,7 +182,7 @@ parse_value(const struct cron_spec *f, const char **sp, const char *end,
 		if (p != e)
 			goto bad;
 		if (v < f->lo || v > f->hi) {
-			seterr(err, errlen, "%s field: %.*s is out of range "
+			diag_seterr(err, errlen, "%s field: %.*s is out of range "
 			    "%d-%d", f->name, (int)(e - s), s, f->lo, f->hi);
 			return -1;
 		}
@@ -213,10 +199,10 @@ parse_value(const struct cron_spec *f, const char **sp, const char *end,
 	}
 bad:
 	if (f->names == NULL)
-		seterr(err, errlen, "%s field: \"%.*s\" is not a number",
+		diag_seterr(err, errlen, "%s field: \"%.*s\" is not a number",
 		    f->name, (int)(e - s), s);
 	else
-		seterr(err, errlen, "%s field: \"%.*s\" is not a number or %s "
+		diag_seterr(err, errlen, "%s field: \"%.*s\" is not a number or %s "
 		    "name (%s-%s)", f->name, (int)(e - s), s,
 		    f->names == month_names ? "month" : "day",
 		    f->names[0], f->names == month_names ? "dec" : "sat");
@@ -232,7 +218,7 @@ parse_item(const struct cron_spec *f, const char *s, const char *end,
 	int single = 0;
 
 	if (s == end) {
-		seterr(err, errlen, "%s field: empty item in list", f->name);
+		diag_seterr(err, errlen, "%s field: empty item in list", f->name);
 		return -1;
 	}
 	if (*s == '*') {
@@ -250,7 +236,7 @@ parse_item(const struct cron_spec *f, const char *s, const char *end,
 				return -1;
 			single = 0;
 			if (b < a) {
-				seterr(err, errlen, "%s field: range %d-%d is "
+				diag_seterr(err, errlen, "%s field: range %d-%d is "
 				    "backwards%s", f->name, a, b,
 				    f->names == day_names ? " (write Sunday "
 				    "as 7 to end a range with it)" : "");
@@ -265,12 +251,12 @@ parse_item(const struct cron_spec *f, const char *s, const char *end,
 			if (step < 1000)
 				step = step * 10 + (*p - '0');
 		if (p == s || p != end) {
-			seterr(err, errlen, "%s field: step \"%.*s\" is not a "
+			diag_seterr(err, errlen, "%s field: step \"%.*s\" is not a "
 			    "number", f->name, (int)(end - s), s);
 			return -1;
 		}
 		if (step < 1 || step > f->step_max) {
-			seterr(err, errlen, "%s field: step %.*s is out of "
+			diag_seterr(err, errlen, "%s field: step %.*s is out of "
 			    "range 1-%d", f->name, (int)(end - s), s,
 			    f->step_max);
 			return -1;
@@ -281,7 +267,7 @@ parse_item(const struct cron_spec *f, const char *s, const char *end,
 		s = p;
 	}
 	if (s != end) {
-		seterr(err, errlen, "%s field: unexpected \"%.*s\"", f->name,
+		diag_seterr(err, errlen, "%s field: unexpected \"%.*s\"", f->name,
 		    (int)(end - s), s);
 		return -1;
 	}
@@ -312,7 +298,7 @@ parse_field(struct cron *c, enum cron_field which, const char *s,
 	if (bits == 0) {
 		/* Every item sets at least one value; this guards the search
 		 * loops, which assume each field matches something. */
-		seterr(err, errlen, "%s field: matches nothing", f->name);
+		diag_seterr(err, errlen, "%s field: matches nothing", f->name);
 		return -1;
 	}
 	c->bits[which] = bits;
@@ -335,7 +321,7 @@ parse_fields(struct cron *c, const char *expr, char *err, size_t errlen)
 		if (*p == '\0')
 			break;
 		if (n == CRON_NFIELDS) {
-			seterr(err, errlen, "too many fields: expected 5 "
+			diag_seterr(err, errlen, "too many fields: expected 5 "
 			    "(minute hour day-of-month month day-of-week)");
 			return -1;
 		}
@@ -345,7 +331,7 @@ parse_fields(struct cron *c, const char *expr, char *err, size_t errlen)
 		end[n++] = p;
 	}
 	if (n < CRON_NFIELDS) {
-		seterr(err, errlen, "expected 5 fields (minute hour "
+		diag_seterr(err, errlen, "expected 5 fields (minute hour "
 		    "day-of-month month day-of-week), got %d", n);
 		return -1;
 	}
@@ -368,12 +354,12 @@ parse_every(struct cron *c, const char *arg, char *err, size_t errlen)
 	for (e = s; *e && !is_space(*e); e++)
 		;
 	if (e == s) {
-		seterr(err, errlen, "@every needs a duration, e.g. "
+		diag_seterr(err, errlen, "@every needs a duration, e.g. "
 		    "\"@every 15m\"");
 		return -1;
 	}
 	if ((size_t)(e - s) >= sizeof(buf)) {
-		seterr(err, errlen, "@every: duration too long");
+		diag_seterr(err, errlen, "@every: duration too long");
 		return -1;
 	}
 	memcpy(buf, s, (size_t)(e - s));
@@ -381,12 +367,12 @@ parse_every(struct cron *c, const char *arg, char *err, size_t errlen)
 	while (is_space(*e))
 		e++;
 	if (*e != '\0') {
-		seterr(err, errlen, "@every takes one duration, got more "
+		diag_seterr(err, errlen, "@every takes one duration, got more "
 		    "after \"%s\"", buf);
 		return -1;
 	}
 	if (cron_duration(buf, 0, &c->every) < 0) {
-		seterr(err, errlen, "@every: \"%s\" is not a duration above "
+		diag_seterr(err, errlen, "@every: \"%s\" is not a duration above "
 		    "zero (use s, m, h, d: 30s, 5m, 1h30m, 7d)", buf);
 		return -1;
 	}
@@ -412,7 +398,7 @@ parse_word(struct cron *c, const char *expr, int *rc, char *err,
 		*rc = 0;
 		c->kind = CRON_MANUAL;
 		if (*e != '\0') {
-			seterr(err, errlen, "manual takes no arguments");
+			diag_seterr(err, errlen, "manual takes no arguments");
 			*rc = -1;
 		}
 		return 1;
@@ -429,7 +415,7 @@ parse_word(struct cron *c, const char *expr, int *rc, char *err,
 		while (is_space(*e))
 			e++;
 		if (*e != '\0') {
-			seterr(err, errlen, "%s takes no arguments",
+			diag_seterr(err, errlen, "%s takes no arguments",
 			    macros[i].name);
 			*rc = -1;
 			return 1;
@@ -438,10 +424,10 @@ parse_word(struct cron *c, const char *expr, int *rc, char *err,
 		return 1;
 	}
 	if (word_eq(expr, n, "@reboot"))
-		seterr(err, errlen, "@reboot is not supported (use "
+		diag_seterr(err, errlen, "@reboot is not supported (use "
 		    "catch_up, or \"manual\" and run it from systemd)");
 	else
-		seterr(err, errlen, "unknown macro \"%.*s\" (known: @yearly "
+		diag_seterr(err, errlen, "unknown macro \"%.*s\" (known: @yearly "
 		    "@annually @monthly @weekly @daily @midnight @hourly "
 		    "@every)", (int)(n > 40 ? 40 : n), expr);
 	*rc = -1;
@@ -459,16 +445,16 @@ cron_parse(const char *expr, char *err, size_t errlen)
 	while (is_space(*expr))
 		expr++;
 	if (*expr == '\0') {
-		seterr(err, errlen, "empty schedule");
+		diag_seterr(err, errlen, "empty schedule");
 		return NULL;
 	}
 	if (strlen(expr) > CRON_EXPR_MAX) {
-		seterr(err, errlen, "schedule longer than %d characters",
+		diag_seterr(err, errlen, "schedule longer than %d characters",
 		    CRON_EXPR_MAX);
 		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		seterr(err, errlen, "out of memory");
+		diag_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (!parse_word(c, expr, &rc, err, errlen))

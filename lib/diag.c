@@ -63,6 +63,18 @@ diag_format(const struct diag_list *dl, size_t i, char *buf, size_t len)
 }
 
 void
+diag_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void
 diag_clear(struct diag_list *dl)
 {
 	size_t i;

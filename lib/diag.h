@@ -39,6 +39,12 @@ MS_EXPORT size_t diag_errors(const struct diag_list *dl);
 MS_EXPORT char *diag_format(const struct diag_list *dl, size_t i, char *buf,
     size_t len);
 
+/* Write a one-error message into a caller's buffer (the single-error
+ * convention of functions taking char *err, size_t errlen). err may be
+ * NULL or errlen 0: then nothing is written. */
+MS_EXPORT void diag_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Free every entry; the list is empty and reusable afterwards. */
 MS_EXPORT void diag_clear(struct diag_list *dl);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "isotime.h"
+#include "diag.h"
 #include "tz.h"
 
 /* RFC 8536 says offsets SHOULD stay within -25:59:59..+25:59:59; anything
@@ -49,21 +50,6 @@ struct tz {
 	struct tz_rule rule;
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static struct tz *
 tz_alloc(const char *name)
@@ -357,18 +343,18 @@ tz_from_posix(const char *name, const char *rule, char *err, size_t errlen)
 	struct tz_rule r;
 
 	if (rule == NULL || rule_parse(rule, &r) < 0) {
-		seterr(err, errlen, "invalid POSIX TZ rule \"%s\"",
+		diag_seterr(err, errlen, "invalid POSIX TZ rule \"%s\"",
 		    rule ? rule : "(null)");
 		return NULL;
 	}
 	if (r.std_off < -TZ_OFF_MAX || r.std_off > TZ_OFF_MAX ||
 	    r.dst_off < -TZ_OFF_MAX || r.dst_off > TZ_OFF_MAX) {
-		seterr(err, errlen, "POSIX TZ rule \"%s\": offset out of range",
+		diag_seterr(err, errlen, "POSIX TZ rule \"%s\": offset out of range",
 		    rule);
 		return NULL;
 	}
 	if ((z = tz_alloc(name ? name : rule)) == NULL) {
-		seterr(err, errlen, "out of memory");
+		diag_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	z->has_rule = 1;
@@ -555,11 +541,11 @@ tzif_body(struct tz *z, const struct tzif_hdr *h, const unsigned char *p,
 	if (h->typecnt == 0 || h->typecnt > 256 || h->charcnt == 0 ||
 	    (h->isutcnt != 0 && h->isutcnt != h->typecnt) ||
 	    (h->isstdcnt != 0 && h->isstdcnt != h->typecnt)) {
-		seterr(err, errlen, "TZif: inconsistent counts");
+		diag_seterr(err, errlen, "TZif: inconsistent counts");
 		return -1;
 	}
 	if (h->leapcnt != 0) {
-		seterr(err, errlen, "TZif: leap-second zones (right/...) "
+		diag_seterr(err, errlen, "TZif: leap-second zones (right/...) "
 		    "are not supported");
 		return -1;
 	}
@@ -568,7 +554,7 @@ tzif_body(struct tz *z, const struct tzif_hdr *h, const unsigned char *p,
 
 		if (off < -TZ_OFF_MAX || off > TZ_OFF_MAX ||
 		    types[6 * i + 4] > 1 || types[6 * i + 5] >= h->charcnt) {
-			seterr(err, errlen, "TZif: bad local time type %u",
+			diag_seterr(err, errlen, "TZif: bad local time type %u",
 			    (unsigned)i);
 			return -1;
 		}
@@ -579,7 +565,7 @@ tzif_body(struct tz *z, const struct tzif_hdr *h, const unsigned char *p,
 	z->trans = calloc(h->timecnt, sizeof(*z->trans));
 	z->trans_off = calloc(h->timecnt, sizeof(*z->trans_off));
 	if (z->trans == NULL || z->trans_off == NULL) {
-		seterr(err, errlen, "out of memory");
+		diag_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < h->timecnt; i++) {
@@ -587,7 +573,7 @@ tzif_body(struct tz *z, const struct tzif_hdr *h, const unsigned char *p,
 		    (int32_t)be32(times + 4 * (size_t)i);
 
 		if (idx[i] >= h->typecnt || (i > 0 && t <= z->trans[i - 1])) {
-			seterr(err, errlen, "TZif: bad transition %u",
+			diag_seterr(err, errlen, "TZif: bad transition %u",
 			    (unsigned)i);
 			return -1;
 		}
@@ -610,16 +596,16 @@ tz_from_tzif(const char *name, const unsigned char *data, size_t len,
 	char rule[256];
 
 	if (data == NULL || tzif_header(p, left, &h) < 0) {
-		seterr(err, errlen, "not TZif data");
+		diag_seterr(err, errlen, "not TZif data");
 		return NULL;
 	}
 	body = tzif_body_len(&h, 4);
 	if (body > left - 44) {
-		seterr(err, errlen, "TZif: truncated");
+		diag_seterr(err, errlen, "TZif: truncated");
 		return NULL;
 	}
 	if ((z = tz_alloc(name)) == NULL) {
-		seterr(err, errlen, "out of memory");
+		diag_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (h.version == 1) {
@@ -631,12 +617,12 @@ tz_from_tzif(const char *name, const unsigned char *data, size_t len,
 	p += 44 + body;
 	left -= 44 + body;
 	if (tzif_header(p, left, &h) < 0 || h.version < 2) {
-		seterr(err, errlen, "TZif: bad second header");
+		diag_seterr(err, errlen, "TZif: bad second header");
 		goto fail;
 	}
 	body = tzif_body_len(&h, 8);
 	if (body > left - 44) {
-		seterr(err, errlen, "TZif: truncated");
+		diag_seterr(err, errlen, "TZif: truncated");
 		goto fail;
 	}
 	if (tzif_body(z, &h, p + 44, 8, err, errlen) < 0)
@@ -644,7 +630,7 @@ tz_from_tzif(const char *name, const unsigned char *data, size_t len,
 	p += 44 + body;
 	left -= 44 + body;
 	if (left < 2 || p[0] != '\n') {
-		seterr(err, errlen, "TZif: missing footer");
+		diag_seterr(err, errlen, "TZif: missing footer");
 		goto fail;
 	}
 	{
@@ -652,7 +638,7 @@ tz_from_tzif(const char *name, const unsigned char *data, size_t len,
 		size_t n;
 
 		if (nl == NULL || (n = (size_t)(nl - p - 1)) >= sizeof(rule)) {
-			seterr(err, errlen, "TZif: bad footer");
+			diag_seterr(err, errlen, "TZif: bad footer");
 			goto fail;
 		}
 		memcpy(rule, p + 1, n);
@@ -664,7 +650,7 @@ tz_from_tzif(const char *name, const unsigned char *data, size_t len,
 		    z->rule.std_off > TZ_OFF_MAX ||
 		    z->rule.dst_off < -TZ_OFF_MAX ||
 		    z->rule.dst_off > TZ_OFF_MAX) {
-			seterr(err, errlen, "TZif: bad footer rule \"%s\"",
+			diag_seterr(err, errlen, "TZif: bad footer rule \"%s\"",
 			    rule);
 			goto fail;
 		}
