@@ -241,8 +241,16 @@ isotime_format(int64_t t, int offset, char *buf, size_t len)
 {
 	char tmp[ISOTIME_MAX + 32];
 	struct civil c;
-	int a = offset < 0 ? -offset : offset, n;
+	int a, n;
 	size_t w;
+
+	/* No zone is a day away from UTC; a wilder offset (bad input) is
+	 * clamped so negating and printing it stay defined. */
+	if (offset > ISOTIME_OFFSET_MAX)
+		offset = ISOTIME_OFFSET_MAX;
+	if (offset < -ISOTIME_OFFSET_MAX)
+		offset = -ISOTIME_OFFSET_MAX;
+	a = offset < 0 ? -offset : offset;
 
 	/* At the very ends of int64 the offset is dropped, not overflowed. */
 	if ((offset > 0 && t > INT64_MAX - offset) ||

@@ -41,8 +41,10 @@ MS_EXPORT int isotime_parse_zoned(const char *s, int64_t *out);
  * with seconds (local mean time before ~1900) is printed "+HH:MM:SS" so
  * the wall time and offset still agree. buf should hold ISOTIME_MAX bytes;
  * a shorter buffer gets a truncated, terminated string. Returns the
- * length written (0 when len is 0). */
+ * length written (0 when len is 0). An offset beyond
+ * ±ISOTIME_OFFSET_MAX is clamped to it. */
 #define ISOTIME_MAX 40
+#define ISOTIME_OFFSET_MAX (99 * 3600 + 59 * 60 + 59)
 MS_EXPORT size_t isotime_format(int64_t t, int offset, char *buf, size_t len);
 
 #endif

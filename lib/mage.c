@@ -12,6 +12,7 @@
 #include "mage.h"
 #include "oauth1.h"
 #include "pct.h"
+#include "utf8.h"
 
 /* ---- URLs ------------------------------------------------------------- */
 
@@ -495,36 +496,6 @@ render(struct pct_buf *b, const char *msg, const json_t *params)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (of n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /* Copy text into buf as one clean line: control characters and runs of
  * blanks become one space, invalid UTF-8 bytes '?', ends trimmed, and a
  * text too long is cut at a character boundary with "...". */
@@ -541,7 +512,13 @@ put_line(const char *text, size_t n, char *buf, size_t len)
 			i++;
 			continue;
 		}
-		k = utf8_len(s + i, n - i);
+		k = utf8_seq(text + i, n - i);
+		if (k == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) {
+			/* U+0080..U+009F: C1 controls, blanks like C0. */
+			space = o > 0;
+			i += 2;
+			continue;
+		}
 		if ((size_t)space + (k ? k : 1) > room - o) {
 			cut = 1;
 			break;

@@ -419,7 +419,7 @@ int
 tz_from_wall(const struct tz *z, int64_t wall, int64_t *first,
     int64_t *second)
 {
-	int64_t t = wall - TZ_WINDOW, end = wall + TZ_WINDOW, next, got[2];
+	int64_t t, end, next, got[2];
 	int64_t jump = TZ_NEVER;
 	int n = 0, off, prev_off = 0, have_prev = 0;
 
@@ -434,6 +434,8 @@ tz_from_wall(const struct tz *z, int64_t wall, int64_t *first,
 		*first = wall - off;
 		return 1;
 	}
+	t = wall - TZ_WINDOW;
+	end = wall + TZ_WINDOW;
 	/* Walk the intervals of constant offset covering every instant that
 	 * could show this wall time; each interval holds at most one. */
 	while (t <= end) {

@@ -286,6 +286,11 @@ TEST(extremes)
 		CHECK(isotime_format(ts[i], 50400, buf, sizeof(buf)) > 0);
 		CHECK(isotime_format(ts[i], -50400, buf, sizeof(buf)) > 0);
 	}
+	/* offsets no zone has are clamped, never negated past INT_MIN */
+	CHECK(isotime_format(0, -2147483647 - 1, buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "1969-12-27T20:00:01-99:59:59");
+	CHECK(isotime_format(0, 2147483647, buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "1970-01-05T03:59:59+99:59:59");
 	/* a civil time with every field at an extreme */
 	c = (struct civil){ 2147483647, 2147483647, 2147483647, 2147483647,
 	    2147483647, 2147483647, 0 };

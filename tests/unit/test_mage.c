@@ -776,6 +776,10 @@ TEST(error_trace_and_lines)
 	    "\"code\":5}", 0), "line one line two");
 	CHECK_STR(etext("  {\"message\":\"\"}  ", 0), "");
 	CHECK_STR(etext("{\"message\":\" \\n lead\"}", 0), "lead");
+	/* C1 controls (U+0085 NEL, U+009B CSI) blank like C0; U+00A0 stays */
+	CHECK_STR(etext("{\"message\":\"a\\u0085b\\u009b[2Jc\"}", 0),
+	    "a b [2Jc");
+	CHECK_STR(etext("{\"message\":\"x\\u00a0y\"}", 0), "x\xc2\xa0y");
 }
 
 TEST(error_garbage)
