@@ -23,6 +23,7 @@ static const struct {
 	{ "logs", ctl_logs, "logs [RUN_ID] [--channel C] [--process P] "
 	    "[--errors] [--limit N]" },
 	{ "next-runs", ctl_next_runs, "next-runs EXPR [--from TIME] [--count N] [--tz ZONE]" },
+	{ "test-connection", ctl_test_connection, "test-connection CHANNEL" },
 	/* ENTRIES */
 };
 
