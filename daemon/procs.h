@@ -27,7 +27,19 @@ struct procs_ops {
 /* The process's operations, or NULL when it is not in this build. */
 const struct procs_ops *procs_get(enum proc p);
 
+/* proc_import_listings.c */
+void proc_import_listings_start(struct run *r);
+void proc_import_listings_cancel(struct run *r, int hard);
+
+/* proc_get_orders.c */
+void proc_get_orders_start(struct run *r);
+void proc_get_orders_cancel(struct run *r, int hard);
+
 /* proc_pii.c */
 void proc_pii_start(struct run *r);
+
+/* proc_sync_orders.c */
+void proc_sync_orders_start(struct run *r);
+void proc_sync_orders_cancel(struct run *r, int hard);
 
 #endif
