@@ -115,9 +115,18 @@ static const char sql_holder[] =
     "WHERE channel = $1 AND process = $2 AND status = 'running' "
     "ORDER BY id DESC LIMIT 1";
 
-/* The row and the job's pointer to it in one statement. */
+/* The row and the job's pointer to it in one statement. A run that starts
+ * holds the job's advisory lock, which proves that any other row of the
+ * job still 'running' lost its process or its database connection (say a
+ * magsyncctl run whose database restarted): it is marked interrupted here,
+ * so no daemon is needed to sweep it. */
 static const char sql_insert[] =
-    "WITH r AS (INSERT INTO magsync.job_runs (channel, process, trigger, "
+    "WITH d AS (UPDATE magsync.job_runs SET status = 'interrupted', "
+    "finished_at = now(), error = format('the run ended without recording "
+    "its result (%s pid %s lost its process or database connection)', "
+    "host, pid) WHERE channel = $1 AND process = $2 "
+    "AND status = 'running' AND $4 = 'running'), "
+    "r AS (INSERT INTO magsync.job_runs (channel, process, trigger, "
     "status, host, pid, started_at, heartbeat_at, finished_at, "
     "scheduled_for, error) VALUES ($1, $2, $3, $4, $5, $6, now(), now(), "
     "CASE WHEN $4 = 'running' THEN NULL ELSE now() END, "

@@ -131,6 +131,30 @@ def test_jobs_run_and_are_recorded(t):
                      r"schedule\)", d.output()), d.output()
 
 
+def test_jitter_spreads_starts(t):
+    """jitter = 3s: each run starts within 3 s after its tick, not all at
+    it; the same schedule without jitter starts at the tick."""
+    jobs = (pii_job("@every 4s", extra="jitter = 3s") +
+            "[job calm pii_retention]\nschedule = @every 4s\n\n")
+    cfg = setup(t, jobs, channels=("shop", "calm"))
+    d = t.daemon(cfg)
+    t.wait_for(lambda: count(t, "channel = 'shop' AND trigger = 'schedule' "
+                             "AND status = 'succeeded'") >= 5, 40,
+               "five jittered runs")
+    stop(t, d)
+
+    def lags(channel):
+        return [float(x[0]) for x in t.psql(
+            "SELECT extract(epoch FROM started_at - scheduled_for) FROM "
+            "magsync.job_runs WHERE channel = '%s' AND trigger = "
+            "'schedule'" % channel)]
+    jittered, calm = lags("shop"), lags("calm")
+    assert all(0 <= x <= 3.6 for x in jittered), jittered
+    # Uniform over [0, 3 s]: five starts all under 0.3 s has p = 1e-5.
+    assert max(jittered) > 0.3, jittered
+    assert calm and all(0 <= x < 0.8 for x in calm), calm
+
+
 def test_notify_socket(t):
     cfg = setup(t, pii_job("@every 1s"))
     sock_path = t.path("notify.sock")
