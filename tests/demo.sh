@@ -76,7 +76,7 @@ value() {
 	sql -A -t -c "$1"
 }
 
-echo "magsync demo: orders in from Magento, shipments back out"
+echo "magsync demo: the catalogue and orders in from Magento, shipments back out"
 echo "(a fake Magento store and a throwaway PostgreSQL; nothing outside"
 echo " $work is touched)"
 
