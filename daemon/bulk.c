@@ -37,6 +37,7 @@
 
 #include "bulk.h"
 #include "db.h"
+#include "pct.h"
 #include "run.h"
 
 /* The measured winner (tests/bench/bulk.sh, see the top of the file). */
@@ -71,65 +72,18 @@ bulk_strategy_from_name(const char *name)
 	return -1;
 }
 
-/* ---- a growable string ------------------------------------------------ */
-
-struct sb {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void
-sb_addn(struct sb *b, const char *s, size_t n)
-{
-	char *p;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->s, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_add(struct sb *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-static void
-sb_addi(struct sb *b, long long v)
-{
-	char num[24];
-
-	snprintf(num, sizeof(num), "%lld", v);
-	sb_add(b, num);
-}
-
 /* ---- COPY text format --------------------------------------------------- */
 
 /* Append v in COPY's text format: backslash, newline, carriage return and
  * tab escaped, NULL as \N. Clean runs are copied in one go: most values
  * have nothing to escape. */
 static void
-sb_copy_value(struct sb *b, const char *v)
+copy_value(struct pct_buf *b, const char *v)
 {
 	const char *p, *run, *esc;
 
 	if (v == NULL) {
-		sb_add(b, "\\N");
+		pct_adds(b, "\\N");
 		return;
 	}
 	for (run = p = v; *p != '\0'; p++) {
@@ -140,23 +94,23 @@ sb_copy_value(struct sb *b, const char *v)
 		case '\t': esc = "\\t"; break;
 		default: continue;
 		}
-		sb_addn(b, run, (size_t)(p - run));
-		sb_add(b, esc);
+		pct_add(b, run, (size_t)(p - run));
+		pct_adds(b, esc);
 		run = p + 1;
 	}
-	sb_addn(b, run, (size_t)(p - run));
+	pct_add(b, run, (size_t)(p - run));
 }
 
 int
 bulk_copy_escape(char **buf, size_t *len, size_t *cap, const char *v)
 {
-	struct sb b = { *buf, *len, *cap, 0 };
+	struct pct_buf b = { *buf, *len, *cap, 0 };
 
-	sb_copy_value(&b, v);
+	copy_value(&b, v);
 	*buf = b.s;
 	*len = b.len;
 	*cap = b.cap;
-	return b.oom ? -ENOMEM : 0;
+	return b.err;
 }
 
 /* ---- the job: statements in flight ------------------------------------ */
@@ -432,7 +386,7 @@ plan_free(struct plan *p)
 /* ---- SQL from the spec ----------------------------------------------- */
 
 static void
-sql_cols(struct sb *b, const struct bulk_table *t, uint64_t m,
+sql_cols(struct pct_buf *b, const struct bulk_table *t, uint64_t m,
     const char *prefix)
 {
 	int c, first = 1;
@@ -441,16 +395,16 @@ sql_cols(struct sb *b, const struct bulk_table *t, uint64_t m,
 		if (!(m >> c & 1))
 			continue;
 		if (!first)
-			sb_add(b, ", ");
-		sb_add(b, prefix);
-		sb_add(b, t->cols[c].name);
+			pct_adds(b, ", ");
+		pct_adds(b, prefix);
+		pct_adds(b, t->cols[c].name);
 		first = 0;
 	}
 }
 
 /* " ON CONFLICT (key) DO UPDATE SET ... [WHERE ...] [RETURNING ...]" */
 static void
-sql_conflict(struct sb *b, const struct bulk_table *t, uint64_t m,
+sql_conflict(struct pct_buf *b, const struct bulk_table *t, uint64_t m,
     uint64_t keys, enum bulk_conflict conflict)
 {
 	uint64_t upd = m & ~keys;
@@ -459,37 +413,37 @@ sql_conflict(struct sb *b, const struct bulk_table *t, uint64_t m,
 	for (c = 0; c < t->ncols; c++)
 		if (t->cols[c].flags & BULK_KEEP)
 			upd &= ~((uint64_t)1 << c);
-	sb_add(b, " ON CONFLICT (");
+	pct_adds(b, " ON CONFLICT (");
 	sql_cols(b, t, keys, "");
-	sb_add(b, ")");
+	pct_adds(b, ")");
 	if (upd == 0 || conflict == BULK_NOTHING) {
-		sb_add(b, " DO NOTHING");
+		pct_adds(b, " DO NOTHING");
 	} else {
-		sb_add(b, " DO UPDATE SET ");
+		pct_adds(b, " DO UPDATE SET ");
 		for (c = 0; c < t->ncols; c++) {
 			if (!(upd >> c & 1))
 				continue;
 			if (!first)
-				sb_add(b, ", ");
-			sb_add(b, t->cols[c].name);
-			sb_add(b, " = EXCLUDED.");
-			sb_add(b, t->cols[c].name);
+				pct_adds(b, ", ");
+			pct_adds(b, t->cols[c].name);
+			pct_adds(b, " = EXCLUDED.");
+			pct_adds(b, t->cols[c].name);
 			first = 0;
 		}
 		if (t->skip_unchanged) {
 			/* ROW(): one column would otherwise be a plain
 			 * parenthesised expression - which also works, but
 			 * say what is meant. */
-			sb_add(b, " WHERE ROW(");
+			pct_adds(b, " WHERE ROW(");
 			sql_cols(b, t, upd, "t.");
-			sb_add(b, ") IS DISTINCT FROM ROW(");
+			pct_adds(b, ") IS DISTINCT FROM ROW(");
 			sql_cols(b, t, upd, "EXCLUDED.");
-			sb_add(b, ")");
+			pct_adds(b, ")");
 		}
 	}
 	if (t->returning != NULL) {
-		sb_add(b, " RETURNING ");
-		sb_add(b, t->returning);
+		pct_adds(b, " RETURNING ");
+		pct_adds(b, t->returning);
 	}
 }
 
@@ -516,32 +470,32 @@ values_stmt(struct bulk_job *j, const struct bulk_conn *bc,
 	uint64_t m = p->mask[p->order[from]];
 	int k = popcount64(m), c, rc, first;
 	const char **params;
-	struct sb b = { 0 };
+	struct pct_buf b = PCT_BUF_INIT;
 	size_t i, n = 0;
 
 	if ((params = malloc(nrows * (size_t)k * sizeof(*params))) == NULL)
 		return -ENOMEM;
-	sb_add(&b, "INSERT INTO ");
-	sb_add(&b, t->table);
-	sb_add(&b, " AS t (");
+	pct_adds(&b, "INSERT INTO ");
+	pct_adds(&b, t->table);
+	pct_adds(&b, " AS t (");
 	sql_cols(&b, t, m, "");
-	sb_add(&b, ") VALUES ");
+	pct_adds(&b, ") VALUES ");
 	for (i = 0; i < nrows; i++) {
 		size_t row = p->order[from + i];
 
-		sb_add(&b, i ? ", (" : "(");
+		pct_adds(&b, i ? ", (" : "(");
 		for (c = 0, first = 1; c < t->ncols; c++) {
 			if (!(m >> c & 1))
 				continue;
 			params[n++] = val(p->req, row, c);
-			sb_add(&b, first ? "$" : ", $");
+			pct_adds(&b, first ? "$" : ", $");
 			first = 0;
-			sb_addi(&b, (long long)n);
+			pct_addf(&b, "%lld", (long long)n);
 		}
-		sb_add(&b, ")");
+		pct_adds(&b, ")");
 	}
 	sql_conflict(&b, t, m, p->keys, p->req->conflict);
-	if (b.oom)
+	if (b.err)
 		rc = -ENOMEM;
 	else
 		rc = job_query(j, bc, STMT_UPSERT, b.s, (int)n, params);
@@ -585,24 +539,24 @@ is_array_type(const char *type)
  * "", "NULL", spaces, commas and braces stay text), with '"' and '\\'
  * backslash-escaped; NULL unquoted. */
 static void
-sb_array_elem(struct sb *b, const char *v)
+array_elem(struct pct_buf *b, const char *v)
 {
 	const char *p, *run;
 
 	if (v == NULL) {
-		sb_add(b, "NULL");
+		pct_adds(b, "NULL");
 		return;
 	}
-	sb_add(b, "\"");
+	pct_adds(b, "\"");
 	for (run = p = v; *p != '\0'; p++) {
 		if (*p != '"' && *p != '\\')
 			continue;
-		sb_addn(b, run, (size_t)(p - run));
-		sb_add(b, "\\");
+		pct_add(b, run, (size_t)(p - run));
+		pct_adds(b, "\\");
 		run = p;
 	}
-	sb_addn(b, run, (size_t)(p - run));
-	sb_add(b, "\"");
+	pct_add(b, run, (size_t)(p - run));
+	pct_adds(b, "\"");
 }
 
 /* One statement for rows order[from .. end): each written column travels
@@ -617,54 +571,54 @@ arrays_stmt(struct bulk_job *j, const struct bulk_conn *bc,
 {
 	const struct bulk_table *t = p->req->spec;
 	uint64_t m = p->mask[p->order[from]];
-	struct sb sql = { 0 }, *arr;
+	struct pct_buf sql = PCT_BUF_INIT, *arr;
 	const char *params[BULK_MAX_COLS];
 	int c, n = 0, k, rc;
 	size_t i;
 
 	if ((arr = calloc(BULK_MAX_COLS, sizeof(*arr))) == NULL)
 		return -ENOMEM;
-	sb_add(&sql, "INSERT INTO ");
-	sb_add(&sql, t->table);
-	sb_add(&sql, " AS t (");
+	pct_adds(&sql, "INSERT INTO ");
+	pct_adds(&sql, t->table);
+	pct_adds(&sql, " AS t (");
 	sql_cols(&sql, t, m, "");
-	sb_add(&sql, ") SELECT ");
+	pct_adds(&sql, ") SELECT ");
 	for (c = 0; c < t->ncols; c++) {
 		if (!(m >> c & 1))
 			continue;
-		sb_add(&sql, n ? ", u." : "u.");
-		sb_add(&sql, t->cols[c].name);
+		pct_adds(&sql, n ? ", u." : "u.");
+		pct_adds(&sql, t->cols[c].name);
 		if (is_array_type(t->cols[c].type)) {
-			sb_add(&sql, "::");
-			sb_add(&sql, t->cols[c].type);
+			pct_adds(&sql, "::");
+			pct_adds(&sql, t->cols[c].type);
 		}
-		sb_add(&arr[n], "{");
+		pct_adds(&arr[n], "{");
 		for (i = from; i < end; i++) {
 			if (i > from)
-				sb_add(&arr[n], ",");
-			sb_array_elem(&arr[n], val(p->req, p->order[i], c));
+				pct_adds(&arr[n], ",");
+			array_elem(&arr[n], val(p->req, p->order[i], c));
 		}
-		sb_add(&arr[n], "}");
+		pct_adds(&arr[n], "}");
 		n++;
 	}
-	sb_add(&sql, " FROM unnest(");
+	pct_adds(&sql, " FROM unnest(");
 	for (c = 0, k = 0; c < t->ncols; c++) {
 		if (!(m >> c & 1))
 			continue;
-		sb_add(&sql, k ? ", $" : "$");
-		sb_addi(&sql, ++k);
-		sb_add(&sql, "::");
-		sb_add(&sql, is_array_type(t->cols[c].type) ? "text" :
+		pct_adds(&sql, k ? ", $" : "$");
+		pct_addf(&sql, "%d", ++k);
+		pct_adds(&sql, "::");
+		pct_adds(&sql, is_array_type(t->cols[c].type) ? "text" :
 		    t->cols[c].type);
-		sb_add(&sql, "[]");
+		pct_adds(&sql, "[]");
 	}
-	sb_add(&sql, ") AS u (");
+	pct_adds(&sql, ") AS u (");
 	sql_cols(&sql, t, m, "");
-	sb_add(&sql, ")");
+	pct_adds(&sql, ")");
 	sql_conflict(&sql, t, m, p->keys, p->req->conflict);
-	rc = sql.oom ? -ENOMEM : 0;
+	rc = sql.err ? -ENOMEM : 0;
 	for (c = 0; c < n; c++) {
-		if (arr[c].oom)
+		if (arr[c].err)
 			rc = -ENOMEM;
 		params[c] = arr[c].s;
 	}
@@ -708,20 +662,20 @@ static int
 stage_create(struct bulk_job *j, const struct bulk_conn *bc,
     const struct bulk_table *t)
 {
-	struct sb b = { 0 };
+	struct pct_buf b = PCT_BUF_INIT;
 	int c, rc;
 
-	sb_add(&b, "CREATE TEMPORARY TABLE IF NOT EXISTS ");
-	sb_add(&b, t->staging);
-	sb_add(&b, " (");
+	pct_adds(&b, "CREATE TEMPORARY TABLE IF NOT EXISTS ");
+	pct_adds(&b, t->staging);
+	pct_adds(&b, " (");
 	for (c = 0; c < t->ncols; c++) {
-		sb_add(&b, c ? ", " : "");
-		sb_add(&b, t->cols[c].name);
-		sb_add(&b, " ");
-		sb_add(&b, t->cols[c].type);
+		pct_adds(&b, c ? ", " : "");
+		pct_adds(&b, t->cols[c].name);
+		pct_adds(&b, " ");
+		pct_adds(&b, t->cols[c].type);
 	}
-	sb_add(&b, ") ON COMMIT DELETE ROWS");
-	rc = b.oom ? -ENOMEM : job_query(j, bc, STMT_PLAIN, b.s, 0, NULL);
+	pct_adds(&b, ") ON COMMIT DELETE ROWS");
+	rc = b.err ? -ENOMEM : job_query(j, bc, STMT_PLAIN, b.s, 0, NULL);
 	free(b.s);
 	return rc;
 }
@@ -734,7 +688,7 @@ stage_group(struct bulk_job *j, const struct bulk_conn *bc,
 {
 	const struct bulk_table *t = p->req->spec;
 	uint64_t m = p->mask[p->order[from]];
-	struct sb sql = { 0 }, data = { 0 };
+	struct pct_buf sql = PCT_BUF_INIT, data = PCT_BUF_INIT;
 	size_t i;
 	int c, rc = 0, first;
 
@@ -744,38 +698,38 @@ stage_group(struct bulk_job *j, const struct bulk_conn *bc,
 			if (!(m >> c & 1))
 				continue;
 			if (!first)
-				sb_add(&data, "\t");
-			sb_copy_value(&data, val(p->req, p->order[i], c));
+				pct_adds(&data, "\t");
+			copy_value(&data, val(p->req, p->order[i], c));
 			first = 0;
 		}
-		sb_add(&data, "\n");
+		pct_adds(&data, "\n");
 	}
-	if (data.oom) {
+	if (data.err) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	sb_add(&sql, "COPY ");
-	sb_add(&sql, t->staging);
-	sb_add(&sql, " (");
+	pct_adds(&sql, "COPY ");
+	pct_adds(&sql, t->staging);
+	pct_adds(&sql, " (");
 	sql_cols(&sql, t, m, "");
-	sb_add(&sql, ") FROM STDIN");
-	if (sql.oom) {
+	pct_adds(&sql, ") FROM STDIN");
+	if (sql.err) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	if ((rc = job_copy(j, bc, sql.s, data.s, data.len)) < 0)
 		goto out;
 	sql.len = 0;
-	sb_add(&sql, "INSERT INTO ");
-	sb_add(&sql, t->table);
-	sb_add(&sql, " AS t (");
+	pct_adds(&sql, "INSERT INTO ");
+	pct_adds(&sql, t->table);
+	pct_adds(&sql, " AS t (");
 	sql_cols(&sql, t, m, "");
-	sb_add(&sql, ") SELECT ");
+	pct_adds(&sql, ") SELECT ");
 	sql_cols(&sql, t, m, "");
-	sb_add(&sql, " FROM ");
-	sb_add(&sql, t->staging);
+	pct_adds(&sql, " FROM ");
+	pct_adds(&sql, t->staging);
 	sql_conflict(&sql, t, m, p->keys, p->req->conflict);
-	if (sql.oom) {
+	if (sql.err) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -783,9 +737,9 @@ stage_group(struct bulk_job *j, const struct bulk_conn *bc,
 		goto out;
 	if (end < p->nkept) {
 		sql.len = 0;
-		sb_add(&sql, "DELETE FROM ");
-		sb_add(&sql, t->staging);
-		rc = sql.oom ? -ENOMEM :
+		pct_adds(&sql, "DELETE FROM ");
+		pct_adds(&sql, t->staging);
+		rc = sql.err ? -ENOMEM :
 		    job_query(j, bc, STMT_PLAIN, sql.s, 0, NULL);
 	}
 out:

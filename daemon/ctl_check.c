@@ -11,16 +11,14 @@
  * printed ever holds a secret: conf's messages never carry one, and the
  * summary shows no channel settings. */
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "conf.h"
-#include "confload.h"
 #include "cron.h"
 #include "ctl.h"
-#include "diag.h"
+#include "ctl_util.h"
 #include "isotime.h"
 #include "tz.h"
 
@@ -86,20 +84,15 @@ print_summary(const struct conf *c, int64_t now)
 int
 ctl_check(struct ctl *c)
 {
-	char line[DIAG_MSG_MAX + PATH_MAX + 64];
-	struct diag_list dl = { 0 };
 	const char *path = c->config_path, *from = NULL;
 	struct conf *cf;
 	int64_t now = (int64_t)time(NULL);
-	size_t i, errors;
 	int a, rc;
 
 	for (a = 1; a < c->argc; a++) {
-		if (strcmp(c->argv[a], "--from") == 0 && a + 1 < c->argc)
-			from = c->argv[++a];
-		else if (strncmp(c->argv[a], "--from=", 7) == 0)
-			from = c->argv[a] + 7;
-		else if (c->argv[a][0] != '-' && path == c->config_path)
+		if ((rc = ctlu_opt(c, &a, "--from", &from)) > 0)
+			continue;
+		if (rc == 0 && c->argv[a][0] != '-' && path == c->config_path)
 			path = c->argv[a];
 		else {
 			fputs(CHECK_USAGE, stderr);
@@ -111,17 +104,9 @@ ctl_check(struct ctl *c)
 		    "with Z or an offset\n", from);
 		return 1;
 	}
-	cf = confload(path, &dl);	/* templates included */
-	for (i = 0; i < dl.n; i++)
-		fprintf(stderr, "%s\n", diag_format(&dl, i, line,
-		    sizeof(line)));
-	errors = diag_errors(&dl);
-	diag_clear(&dl);
-	if (cf == NULL) {
-		fprintf(stderr, "magsyncctl: check: %s: %zu error%s\n", path,
-		    errors, errors == 1 ? "" : "s");
+	/* Templates are checked too (confload). */
+	if ((cf = ctlu_load("check", path, CTLU_LOAD_COUNT)) == NULL)
 		return 1;
-	}
 	rc = print_summary(cf, now);
 	conf_free(cf);
 	return rc;

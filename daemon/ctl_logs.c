@@ -10,9 +10,8 @@
 #include <libpq-fe.h>
 
 #include "conf.h"
-#include "confload.h"
 #include "ctl.h"
-#include "diag.h"
+#include "ctl_util.h"
 #include "isotime.h"
 #include "proc.h"
 #include "tz.h"
@@ -60,22 +59,6 @@ positive(const char *s)
 	return *s >= '0' && *s <= '9' && *end == '\0' && errno == 0 && v > 0;
 }
 
-/* --opt VALUE or --opt=VALUE at argv[*i]; NULL when it is another option. */
-static const char *
-opt_value(struct ctl *c, int *i, const char *name)
-{
-	size_t n = strlen(name);
-	const char *a = c->argv[*i];
-
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] == '\0' && *i + 1 < c->argc)
-		return c->argv[++*i];
-	return NULL;
-}
-
 static int
 parse_opts(struct ctl *c, struct logs_opts *o)
 {
@@ -83,9 +66,8 @@ parse_opts(struct ctl *c, struct logs_opts *o)
 	    "--limit", "--database" };
 	const char **slots[] = { &o->channel, &o->process, &o->limit,
 	    &o->database };
-	const char *env = getenv("MAGSYNC_DATABASE"), *v;
 	size_t k;
-	int i;
+	int i, rc = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->limit = LOGS_DEFAULT_LIMIT;
@@ -95,11 +77,11 @@ parse_opts(struct ctl *c, struct logs_opts *o)
 			continue;
 		}
 		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-			if ((v = opt_value(c, &i, names[k])) != NULL) {
-				*slots[k] = v;
+			if ((rc = ctlu_opt(c, &i, names[k], slots[k])) != 0)
 				break;
-			}
-		if (k < sizeof(names) / sizeof(names[0]))
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
 			continue;
 		if (c->argv[i][0] == '-' || o->run_id != NULL ||
 		    !positive(c->argv[i]))
@@ -116,13 +98,11 @@ parse_opts(struct ctl *c, struct logs_opts *o)
 		    o->process);
 		return -1;
 	}
-	if (o->database == NULL && env != NULL && *env != '\0')
-		o->database = env;
 	return 0;
 }
 
 static void
-print_row(PGresult *res, int i, const struct tz *z)
+print_row(const PGresult *res, int i, const struct tz *z)
 {
 	char t[ISOTIME_MAX];
 	int64_t at = strtoll(PQgetvalue(res, i, COL_AT), NULL, 10);
@@ -146,83 +126,39 @@ print_row(PGresult *res, int i, const struct tz *z)
 	printf("\n");
 }
 
-static int
-missing_schema(const PGresult *res)
+/* ctlu_select's show: the rows, or a note that there are none. */
+static void
+show_rows(const PGresult *res, void *arg)
 {
-	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int i;
 
-	return st != NULL && (strcmp(st, "42P01") == 0 ||
-	    strcmp(st, "3F000") == 0);
-}
-
-static int
-logs_query(const char *conninfo, const struct logs_opts *o,
-    const struct tz *z)
-{
-	const char *const keys[] = { "dbname", NULL };
-	const char *const vals[] = { conninfo, NULL };
-	const char *p[5];
-	PGconn *conn;
-	PGresult *res;
-	int i, status = 0;
-
-	conn = PQconnectdbParams(keys, vals, 1);
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "magsyncctl: logs: cannot connect to the "
-		    "database: %s", conn ? PQerrorMessage(conn) :
-		    "out of memory\n");
-		PQfinish(conn);
-		return 1;
-	}
-	p[0] = o->run_id;
-	p[1] = o->channel;
-	p[2] = o->process;
-	p[3] = o->errors ? "true" : "false";
-	p[4] = o->limit;
-	res = PQexecParams(conn, sql_logs, 5, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "magsyncctl: logs: %s",
-		    PQresultErrorMessage(res));
-		if (missing_schema(res))
-			fprintf(stderr, "magsyncctl: logs: the database has no "
-			    "magsync schema yet: run magsyncctl migrate\n");
-		status = 1;
-	} else {
-		for (i = 0; i < PQntuples(res); i++)
-			print_row(res, i, z);
-		if (PQntuples(res) == 0)
-			fprintf(stderr, "magsyncctl: logs: no matching "
-			    "entries\n");
-	}
-	PQclear(res);
-	PQfinish(conn);
-	return status;
+	for (i = 0; i < PQntuples(res); i++)
+		print_row(res, i, arg);
+	if (PQntuples(res) == 0)
+		fprintf(stderr, "magsyncctl: logs: no matching entries\n");
 }
 
 int
 ctl_logs(struct ctl *c)
 {
-	struct diag_list dl = { NULL, 0, 0 };
-	char buf[DIAG_MSG_MAX + 512];
 	struct logs_opts o;
 	struct conf *cf;
-	size_t i;
+	const char *conninfo, *p[5];
 	int status;
 
 	if (parse_opts(c, &o) < 0)
 		return logs_usage();
-	if (o.database != NULL)
-		return logs_query(o.database, &o, NULL);
-	cf = confload(c->config_path, &dl);
-	for (i = 0; i < dl.n; i++)
-		fprintf(stderr, "%s\n", diag_format(&dl, i, buf, sizeof(buf)));
-	diag_clear(&dl);
-	if (cf == NULL) {
-		fprintf(stderr, "magsyncctl: logs: cannot load %s (or give "
-		    "--database)\n", c->config_path);
+	if (ctlu_database("logs", c->config_path, o.database, &conninfo,
+	    &cf) < 0)
 		return 1;
-	}
-	status = logs_query(cf->global.database, &o, cf->tz);
+	p[0] = o.run_id;
+	p[1] = o.channel;
+	p[2] = o.process;
+	p[3] = o.errors ? "true" : "false";
+	p[4] = o.limit;
+	/* The config's zone when there is a config, else UTC. */
+	status = ctlu_select("logs", conninfo, sql_logs, 5, p, show_rows,
+	    cf ? (void *)cf->tz : NULL);
 	conf_free(cf);
 	return status;
 }

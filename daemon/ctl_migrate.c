@@ -12,8 +12,8 @@
 #include <uv.h>
 
 #include "conf.h"
-#include "confload.h"
 #include "ctl.h"
+#include "ctl_util.h"
 #include "db.h"
 #include "migrate.h"
 
@@ -79,59 +79,29 @@ on_state(struct db *db, int up, const char *err, void *arg)
 	db_free(db);
 }
 
-/* The config's database, new; NULL after printing why. */
-static char *
-conninfo_from_config(const char *path)
-{
-	struct diag_list dl = { 0 };
-	struct conf *cf;
-	char buf[DIAG_MSG_MAX + 512];
-	char *s = NULL;
-	size_t i;
-
-	cf = confload(path, &dl);
-	for (i = 0; i < dl.n; i++)
-		fprintf(stderr, "%s\n", diag_format(&dl, i, buf, sizeof(buf)));
-	diag_clear(&dl);
-	if (cf == NULL) {
-		fprintf(stderr, "magsyncctl: migrate: cannot load %s (or give "
-		    "--database)\n", path);
-		return NULL;
-	}
-	if (cf->global.database == NULL || *cf->global.database == '\0')
-		fprintf(stderr, "magsyncctl: migrate: %s: no database in "
-		    "[magsync]\n", path);
-	else if ((s = strdup(cf->global.database)) == NULL)
-		fprintf(stderr, "magsyncctl: migrate: out of memory\n");
-	conf_free(cf);
-	return s;
-}
-
 /* The conninfo to use, new; NULL after printing why. */
 static char *
 migrate_conninfo(struct ctl *c)
 {
-	const char *given = NULL, *env;
-	char *s;
+	const char *given = NULL, *conninfo;
+	struct conf *cf;
+	char *s = NULL;
 	int i;
 
-	for (i = 1; i < c->argc; i++) {
-		if (strcmp(c->argv[i], "--database") == 0 && i + 1 < c->argc)
-			given = c->argv[++i];
-		else if (strncmp(c->argv[i], "--database=", 11) == 0)
-			given = c->argv[i] + 11;
-		else {
+	for (i = 1; i < c->argc; i++)
+		if (ctlu_opt(c, &i, "--database", &given) <= 0) {
 			migrate_usage();
 			return NULL;
 		}
-	}
-	if (given == NULL && (env = getenv("MAGSYNC_DATABASE")) != NULL &&
-	    *env != '\0')
-		given = env;
-	if (given == NULL)
-		return conninfo_from_config(c->config_path);
-	if ((s = strdup(given)) == NULL)
+	if (ctlu_database("migrate", c->config_path, given, &conninfo,
+	    &cf) < 0)
+		return NULL;
+	if (cf != NULL && (conninfo == NULL || *conninfo == '\0'))
+		fprintf(stderr, "magsyncctl: migrate: %s: no database in "
+		    "[magsync]\n", c->config_path);
+	else if ((s = strdup(conninfo)) == NULL)
 		fprintf(stderr, "magsyncctl: migrate: out of memory\n");
+	conf_free(cf);
 	return s;
 }
 

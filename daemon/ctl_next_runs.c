@@ -18,6 +18,7 @@
 
 #include "cron.h"
 #include "ctl.h"
+#include "ctl_util.h"
 #include "isotime.h"
 #include "tz.h"
 #include "tzload.h"
@@ -32,29 +33,24 @@ struct next_runs_args {
 	const char *from, *count, *zone;
 };
 
-/* "--opt VALUE" or "--opt=VALUE"; returns 1 if argv[*i] was opt. */
+/* One of the options, 1; not an option, 0; -1 after saying why. */
 static int
-option(struct ctl *c, int *i, const char *opt, const char **out, int *bad)
+option(struct ctl *c, int *i, struct next_runs_args *a)
 {
-	const char *a = c->argv[*i];
-	size_t n = strlen(opt);
+	static const char *const names[] = { "--from", "--count", "--tz" };
+	const char **slots[] = { &a->from, &a->count, &a->zone };
+	size_t k;
+	int rc;
 
-	if (strncmp(a, opt, n) != 0)
-		return 0;
-	if (a[n] == '=') {
-		*out = a + n + 1;
-		return 1;
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if ((rc = ctlu_opt(c, i, names[k], slots[k])) == 0)
+			continue;
+		if (rc < 0)
+			fprintf(stderr, "magsyncctl: next-runs: %s needs a "
+			    "value\n", names[k]);
+		return rc;
 	}
-	if (a[n] != '\0')
-		return 0;
-	if (*i + 1 >= c->argc) {
-		fprintf(stderr, "magsyncctl: next-runs: %s needs a value\n",
-		    opt);
-		*bad = 1;
-		return 1;
-	}
-	*out = c->argv[++*i];
-	return 1;
+	return 0;
 }
 
 /* The expression may be one quoted argument or several words
@@ -63,15 +59,15 @@ static int
 parse_args(struct ctl *c, struct next_runs_args *a)
 {
 	size_t used = 0, n;
-	int i, bad = 0;
+	int i, rc;
 
 	memset(a, 0, sizeof(*a));
-	for (i = 1; i < c->argc && !bad; i++) {
+	for (i = 1; i < c->argc; i++) {
 		const char *arg = c->argv[i];
 
-		if (option(c, &i, "--from", &a->from, &bad) ||
-		    option(c, &i, "--count", &a->count, &bad) ||
-		    option(c, &i, "--tz", &a->zone, &bad))
+		if ((rc = option(c, &i, a)) < 0)
+			return -1;
+		if (rc > 0)
 			continue;
 		if (arg[0] == '-' && arg[1] == '-') {
 			fprintf(stderr, "magsyncctl: next-runs: unknown option "
@@ -89,8 +85,6 @@ parse_args(struct ctl *c, struct next_runs_args *a)
 		memcpy(a->expr + used, arg, n + 1);
 		used += n;
 	}
-	if (bad)
-		return -1;
 	if (used == 0) {
 		fprintf(stderr, "magsyncctl: next-runs: no schedule given\n");
 		return -1;

@@ -13,10 +13,9 @@
 #include <uv.h>
 
 #include "conf.h"
-#include "confload.h"
 #include "ctl.h"
+#include "ctl_util.h"
 #include "db.h"
-#include "diag.h"
 #include "log.h"
 #include "run.h"
 
@@ -131,23 +130,6 @@ print_summary(struct ctl_run *cr)
 	fflush(stdout);
 }
 
-static struct conf *
-run_load(const char *path)
-{
-	struct diag_list dl = { NULL, 0, 0 };
-	char buf[DIAG_MSG_MAX + 512];
-	struct conf *c;
-	size_t i;
-
-	c = confload(path, &dl);
-	for (i = 0; i < dl.n; i++)
-		fprintf(stderr, "%s\n", diag_format(&dl, i, buf, sizeof(buf)));
-	diag_clear(&dl);
-	if (c == NULL)
-		fprintf(stderr, "magsyncctl: run: cannot load %s\n", path);
-	return c;
-}
-
 /* The job to run, or NULL after saying why. */
 static const struct conf_job *
 find_job(const struct conf *c, const char *path, const char *channel,
@@ -244,7 +226,7 @@ ctl_run(struct ctl *c)
 	}
 	/* Progress goes to stdout; stderr keeps warnings and errors. */
 	log_init(LOG_LEVEL_WARNING);
-	if ((cf = run_load(c->config_path)) == NULL)
+	if ((cf = ctlu_load("run", c->config_path, CTLU_LOAD)) == NULL)
 		return 1;
 	if ((job = find_job(cf, c->config_path, c->argv[1], c->argv[2])) ==
 	    NULL) {

@@ -15,10 +15,9 @@
 #include <libpq-fe.h>
 
 #include "conf.h"
-#include "confload.h"
 #include "cron.h"
 #include "ctl.h"
-#include "diag.h"
+#include "ctl_util.h"
 #include "isotime.h"
 #include "tz.h"
 
@@ -81,41 +80,19 @@ status_usage(void)
 static int
 parse_opts(struct ctl *c, struct status_opts *o)
 {
-	const char *env = getenv("MAGSYNC_DATABASE");
-	int i;
+	int i, rc;
 
 	memset(o, 0, sizeof(*o));
 	for (i = 1; i < c->argc; i++) {
-		if (strcmp(c->argv[i], "--database") == 0 && i + 1 < c->argc)
-			o->database = c->argv[++i];
-		else if (strncmp(c->argv[i], "--database=", 11) == 0)
-			o->database = c->argv[i] + 11;
-		else if (c->argv[i][0] == '-' || o->channel != NULL)
+		if ((rc = ctlu_opt(c, &i, "--database", &o->database)) != 0) {
+			if (rc < 0)
+				return -1;
+		} else if (c->argv[i][0] == '-' || o->channel != NULL)
 			return -1;
 		else
 			o->channel = c->argv[i];
 	}
-	if (o->database == NULL && env != NULL && *env != '\0')
-		o->database = env;
 	return 0;
-}
-
-static struct conf *
-status_load(const char *path)
-{
-	struct diag_list dl = { NULL, 0, 0 };
-	char buf[DIAG_MSG_MAX + 512];
-	struct conf *c;
-	size_t i;
-
-	c = confload(path, &dl);
-	for (i = 0; i < dl.n; i++)
-		fprintf(stderr, "%s\n", diag_format(&dl, i, buf, sizeof(buf)));
-	diag_clear(&dl);
-	if (c == NULL)
-		fprintf(stderr, "magsyncctl: status: cannot load %s (or give "
-		    "--database)\n", path);
-	return c;
 }
 
 /* The configured jobs as a JSON array for jsonb_to_recordset; new. */
@@ -167,7 +144,7 @@ when(const struct tz *z, const char *epoch, char *buf, size_t len)
 }
 
 static void
-print_job(PGresult *res, int i, const struct tz *z)
+print_job(const PGresult *res, int i, const struct tz *z)
 {
 	char t[ISOTIME_MAX];
 	const char *status = PQgetvalue(res, i, COL_STATUS);
@@ -210,55 +187,19 @@ print_job(PGresult *res, int i, const struct tz *z)
 		    "filters\n");
 }
 
-static int
-missing_schema(const PGresult *res)
+/* ctlu_select's show: each job, a blank line between them. */
+static void
+show_jobs(const PGresult *res, void *arg)
 {
-	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int i;
 
-	return st != NULL && (strcmp(st, "42P01") == 0 ||
-	    strcmp(st, "3F000") == 0);
-}
-
-static int
-status_query(const char *conninfo, const char *sql, const char *param,
-    const struct tz *z)
-{
-	const char *const keys[] = { "dbname", NULL };
-	const char *const vals[] = { conninfo, NULL };
-	const char *p[1] = { param };
-	PGconn *conn;
-	PGresult *res;
-	int i, status = 0;
-
-	conn = PQconnectdbParams(keys, vals, 1);
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "magsyncctl: status: cannot connect to the "
-		    "database: %s", conn ? PQerrorMessage(conn) :
-		    "out of memory\n");
-		PQfinish(conn);
-		return 1;
+	if (PQntuples(res) == 0)
+		printf("no jobs\n");
+	for (i = 0; i < PQntuples(res); i++) {
+		if (i > 0)
+			printf("\n");
+		print_job(res, i, arg);
 	}
-	res = PQexecParams(conn, sql, 1, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "magsyncctl: status: %s",
-		    PQresultErrorMessage(res));
-		if (missing_schema(res))
-			fprintf(stderr, "magsyncctl: status: the database "
-			    "has no magsync schema yet: run magsyncctl "
-			    "migrate\n");
-		status = 1;
-	} else {
-		if (PQntuples(res) == 0)
-			printf("no jobs\n");
-		for (i = 0; i < PQntuples(res); i++) {
-			if (i > 0)
-				printf("\n");
-			print_job(res, i, z);
-		}
-	}
-	PQclear(res);
-	PQfinish(conn);
-	return status;
 }
 
 int
@@ -266,15 +207,18 @@ ctl_status(struct ctl *c)
 {
 	struct status_opts o;
 	struct conf *cf;
+	const char *conninfo;
 	char *json;
 	int status;
 
 	if (parse_opts(c, &o) < 0)
 		return status_usage();
-	if (o.database != NULL)
-		return status_query(o.database, sql_from_jobs, o.channel, NULL);
-	if ((cf = status_load(c->config_path)) == NULL)
+	if (ctlu_database("status", c->config_path, o.database, &conninfo,
+	    &cf) < 0)
 		return 1;
+	if (cf == NULL)		/* what the daemons last configured */
+		return ctlu_select("status", conninfo, sql_from_jobs, 1,
+		    &o.channel, show_jobs, NULL);
 	if (o.channel != NULL && conf_channel(cf, o.channel) == NULL) {
 		fprintf(stderr, "magsyncctl: status: no [channel %s] in %s\n",
 		    o.channel, c->config_path);
@@ -286,7 +230,8 @@ ctl_status(struct ctl *c)
 		conf_free(cf);
 		return 1;
 	}
-	status = status_query(cf->global.database, sql_from_conf, json, cf->tz);
+	status = ctlu_select("status", conninfo, sql_from_conf, 1,
+	    (const char *const *)&json, show_jobs, cf->tz);
 	free(json);
 	conf_free(cf);
 	return status;

@@ -42,9 +42,8 @@
 #include <uv.h>
 
 #include "conf.h"
-#include "confload.h"
 #include "ctl.h"
-#include "diag.h"
+#include "ctl_util.h"
 #include "http.h"
 #include "mage.h"
 #include "mclient.h"
@@ -726,39 +725,51 @@ report_probe(struct tc *t, const char *jobs, int id)
 	say(t, "FAILED", "%s: cannot %s: %s", jobs, p->what, why);
 }
 
+/* The channel's next enabled job from *i on (start with *i = 0), and
+ * what it needs; NULL when there is none left. */
+static const struct need *
+next_job(const struct tc *t, size_t *i, const struct conf_job **job)
+{
+	const struct conf_channel *ch = conf_channel(t->conf, t->ch.name);
+	const struct conf_job *j;
+	size_t k;
+
+	while (*i < t->conf->njobs) {
+		j = &t->conf->jobs[(*i)++];
+		if (j->channel != ch || !j->enabled)
+			continue;
+		for (k = 0; k < sizeof(needs) / sizeof(needs[0]); k++)
+			if (needs[k].proc == j->process) {
+				*job = j;
+				return &needs[k];
+			}
+	}
+	return NULL;
+}
+
 /* "import_listings, sync_listings": the enabled jobs needing probe id. */
 static void
 jobs_needing(const struct tc *t, int id, char *buf, size_t len)
 {
 	const struct conf_job *j;
-	size_t i, k, o = 0;
-	unsigned bits;
+	const struct need *n;
+	size_t i = 0, o = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < t->conf->njobs; i++) {
-		j = &t->conf->jobs[i];
-		if (j->channel != conf_channel(t->conf, t->ch.name) ||
-		    !j->enabled)
-			continue;
-		for (k = 0; k < sizeof(needs) / sizeof(needs[0]); k++) {
-			if (needs[k].proc != j->process)
-				continue;
-			bits = needs[k].probes;
-			if ((bits & PB(id)) || ((bits & P_STOCK) &&
-			    (id == P_SOURCE_ITEMS || id == P_LOW_STOCK)))
-				o += (size_t)snprintf(buf + o, o < len ?
-				    len - o : 0, "%s%s", o ? ", " : "",
-				    proc_name(j->process));
-		}
-	}
+	while ((n = next_job(t, &i, &j)) != NULL)
+		if ((n->probes & PB(id)) || ((n->probes & P_STOCK) &&
+		    (id == P_SOURCE_ITEMS || id == P_LOW_STOCK)))
+			o += (size_t)snprintf(buf + o, o < len ? len - o : 0,
+			    "%s%s", o ? ", " : "", proc_name(j->process));
 }
 
 static void
 report(struct tc *t)
 {
 	const struct conf_job *j;
+	const struct need *n;
 	char jobs[512];
-	size_t i, k;
+	size_t i = 0;
 	int id;
 
 	report_token(t);
@@ -775,18 +786,11 @@ report(struct tc *t)
 		}
 		report_probe(t, jobs, id);
 	}
-	for (i = 0; i < t->conf->njobs; i++) {
-		j = &t->conf->jobs[i];
-		if (j->channel != conf_channel(t->conf, t->ch.name) ||
-		    !j->enabled)
-			continue;
-		for (k = 0; k < sizeof(needs) / sizeof(needs[0]); k++)
-			if (needs[k].proc == j->process &&
-			    needs[k].unprobed != NULL)
-				say(t, "note", "%s also %s: not probed, as that "
-				    "would change the store", proc_name(j->process),
-				    needs[k].unprobed);
-	}
+	while ((n = next_job(t, &i, &j)) != NULL)
+		if (n->unprobed != NULL)
+			say(t, "note", "%s also %s: not probed, as that would "
+			    "change the store", proc_name(j->process),
+			    n->unprobed);
 }
 
 /* ---- the command ------------------------------------------------------- */
@@ -795,41 +799,16 @@ static unsigned
 wanted_probes(const struct tc *t)
 {
 	const struct conf_job *j;
+	const struct need *n;
 	unsigned bits = 0;
-	size_t i, k;
+	size_t i = 0;
 
-	for (i = 0; i < t->conf->njobs; i++) {
-		j = &t->conf->jobs[i];
-		if (j->channel != conf_channel(t->conf, t->ch.name) ||
-		    !j->enabled)
-			continue;
-		for (k = 0; k < sizeof(needs) / sizeof(needs[0]); k++)
-			if (needs[k].proc == j->process)
-				bits |= needs[k].probes;
-	}
+	while ((n = next_job(t, &i, &j)) != NULL)
+		bits |= n->probes;
 	if (bits & P_STOCK)
 		bits = (bits & ~P_STOCK) | (t->ch.inventory == CONF_INV_LEGACY ?
 		    PB(P_LOW_STOCK) : PB(P_SOURCE_ITEMS));
 	return bits;
-}
-
-static struct conf *
-load_conf(const char *path)
-{
-	char line[DIAG_MSG_MAX + 1024];
-	struct diag_list dl = { 0 };
-	struct conf *cf = confload(path, &dl);
-	size_t i;
-
-	for (i = 0; i < dl.n; i++)
-		if (cf == NULL || dl.items[i].level == DIAG_ERROR)
-			fprintf(stderr, "%s\n", diag_format(&dl, i, line,
-			    sizeof(line)));
-	diag_clear(&dl);
-	if (cf == NULL)
-		fprintf(stderr, "magsyncctl: test-connection: %s has errors "
-		    "(see magsyncctl check)\n", path);
-	return cf;
 }
 
 /* The HTTP half: TLS, token, permissions, on the loop. */
@@ -870,7 +849,8 @@ ctl_test_connection(struct ctl *c)
 		return 1;
 	}
 	memset(&t, 0, sizeof(t));
-	if ((t.conf = load_conf(c->config_path)) == NULL)
+	if ((t.conf = ctlu_load("test-connection", c->config_path,
+	    CTLU_LOAD_ERRORS)) == NULL)
 		return 1;
 	if ((ch = conf_channel(t.conf, c->argv[1])) == NULL) {
 		fprintf(stderr, "magsyncctl: test-connection: no channel \"%s\" "

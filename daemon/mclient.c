@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "mclient.h"
+#include "utf8.h"
 
 #define MCLIENT_ERR_MAX		1024
 /* Body bytes kept in a detail excerpt before JSON escaping; shrunk until
@@ -91,35 +92,6 @@ on_auth(void *arg, const char *method, const char *url, char *buf,
 
 /* ---- results ------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* Overlong three- and four-byte forms, surrogates, > U+10FFFF. */
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return len;
-}
-
 /* {"excerpt": "..."} of the first bytes of body, valid UTF-8 (invalid
  * bytes become '?', NUL becomes a space), cut at a character boundary,
  * at most MCLIENT_DETAIL_MAX bytes once escaped. New, or NULL. */
@@ -134,7 +106,7 @@ make_detail(const char *body, size_t len)
 	if (body == NULL || len == 0 || (clean = malloc(keep + 1)) == NULL)
 		return NULL;
 	while (i < keep) {
-		k = utf8_seq((const unsigned char *)body + i, len - i);
+		k = utf8_seq(body + i, len - i);
 		if (k == 0) {
 			clean[o++] = '?';
 			i++;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "track.h"
+#include "utf8.h"
 
 struct track_info {
 	const char *code;
@@ -219,19 +220,6 @@ all_digits(const char *s, size_t len)
 	return 1;
 }
 
-/* Characters, not bytes, for messages: UTF-8 continuation bytes do not
- * count. */
-static size_t
-utf8_len(const char *s, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 static int
 bad_format(enum track_carrier c, char *reason, size_t rlen)
 {
@@ -360,7 +348,7 @@ track_check(enum track_carrier c, const char *number, char *out,
 	}
 	if (len > TRACK_NUMBER_MAX) {
 		snprintf(reason, rlen, "tracking number too long: %zu "
-		    "characters, at most %d", utf8_len(s, len),
+		    "characters, at most %d", utf8_chars(s, len),
 		    TRACK_NUMBER_MAX);
 		return -1;
 	}

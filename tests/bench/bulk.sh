@@ -23,27 +23,15 @@
 # ROUNDS, BENCH_PGPORT.
 set -eu
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
+. tests/bench/common.sh
 ROWS=${ROWS:-100000}
 PAGE=${PAGE:-250}
 ROUNDS=${ROUNDS:-3}
-PORT=${BENCH_PGPORT:-55445}
-PYTHON=${PYTHON:-/usr/bin/python3}
 
-make -s BUILD="$BUILD" SAN= "$BUILD/magsyncctl" "$BUILD/tests/bulkbench"
-
-work=$(mktemp -d /tmp/magsync-bench-bulk.XXXXXX)
-chmod 0755 "$work"
-cleanup() {
-	tests/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-eval "$(PGTEST_PORT=$PORT tests/pg.sh start "$work/pg")"
-export PGHOST PGPORT PGUSER
-psql -X -q -d postgres -c "CREATE DATABASE bench"
-conninfo="host=$PGHOST port=$PGPORT user=$PGUSER dbname=bench"
+bench_build "$BUILD/magsyncctl" "$BUILD/tests/bulkbench"
+bench_work bulk
+bench_pg "${BENCH_PGPORT:-55445}"
+bench_createdb bench
 "$BUILD/magsyncctl" migrate --database "$conninfo" >/dev/null
 
 : >"$work/results.jsonl"

@@ -12,46 +12,19 @@
 # (20), CONCURRENCY (8), PAGE_SIZE (20).
 set -eu
 cd "$(dirname "$0")/../.."
-PYTHON=${PYTHON:-/usr/bin/python3}
-BUILD=${BUILD:-build}
+. tests/bench/common.sh
 REQUESTS=${REQUESTS:-2000}
 LATENCY_MS=${LATENCY_MS:-20}
 CONCURRENCY=${CONCURRENCY:-8}
 PAGE_SIZE=${PAGE_SIZE:-20}
 
-make -s BUILD="$BUILD" SAN= "$BUILD/tests/httpdrive"
-
-work=$(mktemp -d /tmp/magsync-bench-http.XXXXXX)
-fake=
-cleanup() {
-	[ -n "$fake" ] && kill "$fake" 2>/dev/null && wait "$fake" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-token=bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
-printf '%s\n' "$token" >"$work/token"
-chmod 600 "$work/token"
-
+bench_build "$BUILD/tests/httpdrive"
+bench_work http
+bench_token
 # 2,000 pages of PAGE_SIZE products: pages hold real items all the way.
-products=$((REQUESTS * PAGE_SIZE))
-: >"$work/fake.log"
-"$PYTHON" tests/fake/magento.py --port 0 --products "$products" \
-    --orders 0 --admin-token "$token" --warm \
-    --fault "latency,ms=$LATENCY_MS" >>"$work/fake.log" 2>&1 &
-fake=$!
-i=0
-while ! grep -q '^listening on' "$work/fake.log"; do
-	i=$((i + 1))
-	if [ $i -gt 1200 ] || ! kill -0 "$fake" 2>/dev/null; then
-		echo "http.sh: the fake did not start:"
-		cat "$work/fake.log"
-		exit 1
-	fi
-	sleep 0.1
-done
-port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/fake.log")
-base="http://127.0.0.1:$port"
+bench_fake --products $((REQUESTS * PAGE_SIZE)) --orders 0 \
+    --admin-token "$token" --warm --fault "latency,ms=$LATENCY_MS"
+base=$fake_url
 
 tmpl="/rest/default/V1/products?searchCriteria[pageSize]=$PAGE_SIZE"
 tmpl="$tmpl&searchCriteria[currentPage]={i}"

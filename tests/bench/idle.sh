@@ -7,35 +7,21 @@
 # is armed for the soonest job only), peak RSS <= 20 MB.
 set -eu
 cd "$(dirname "$0")/../.."
-top=$(pwd)
-BUILD=${BUILD:-build}
+. tests/bench/common.sh
 SECONDS_IDLE=${BENCH_SECONDS:-60}
 CHANNELS=${BENCH_CHANNELS:-200}
-PORT=${BENCH_PGPORT:-55441}
 RSS_GOAL_KB=20480
 
-make -s BUILD="$BUILD" "$BUILD/magsyncd" "$BUILD/magsyncctl"
-
-work=$(mktemp -d /tmp/magsync-bench-idle.XXXXXX)
-chmod 0755 "$work"
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	tests/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-eval "$(PGTEST_PORT=$PORT tests/pg.sh start "$work/pg")"
-export PGHOST PGPORT PGUSER
-psql -X -q -d postgres -c "CREATE DATABASE bench"
+bench_build "$BUILD/magsyncd" "$BUILD/magsyncctl"
+bench_work idle
+bench_pg "${BENCH_PGPORT:-55441}"
+bench_createdb bench
 
 printf 'tok-bench\n' >"$work/bench.token"
 chmod 0600 "$work/bench.token"
 ini=$work/magsync.ini
 {
-	printf '[magsync]\ndatabase = host=%s port=%s user=%s dbname=bench\n' \
-	    "$PGHOST" "$PGPORT" "$PGUSER"
+	printf '[magsync]\ndatabase = %s\n' "$conninfo"
 	printf 'timezone = UTC\nlog_level = info\n\n'
 	i=1
 	while [ "$i" -le "$CHANNELS" ]; do
@@ -53,16 +39,12 @@ ini=$work/magsync.ini
 
 "$BUILD/magsyncd" -c "$ini" >"$work/magsyncd.log" 2>&1 &
 pid=$!
-n=0
-until grep -q "magsyncd ready" "$work/magsyncd.log"; do
-	n=$((n + 1))
-	if [ "$n" -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
-		cat "$work/magsyncd.log"
-		echo "idle: magsyncd did not become ready"
-		exit 1
-	fi
-	sleep 0.1
-done
+bench_track "$pid"
+if ! bench_wait_log "$work/magsyncd.log" "magsyncd ready" "$pid" 300; then
+	cat "$work/magsyncd.log"
+	echo "idle: magsyncd did not become ready"
+	exit 1
+fi
 # Let start-up work (jobs table, sweeps, pruning) finish first.
 sleep 3
 
@@ -76,16 +58,14 @@ sw0=$(switches)
 sleep "$SECONDS_IDLE"
 cpu1=$(cpu)
 sw1=$(switches)
-hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
-rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+hwm=$(bench_status "$pid" VmHWM)
+rss=$(bench_status "$pid" VmRSS)
 hz=$(getconf CLK_TCK)
 jobs=$(psql -X -q -A -t -d bench -c "SELECT count(*) FROM magsync.jobs")
 runs=$(psql -X -q -A -t -d bench -c "SELECT count(*) FROM magsync.job_runs")
 
-kill -TERM "$pid"
 rc=0
-wait "$pid" || rc=$?
-pid=
+bench_stop "$pid" || rc=$?
 grep -q "loop closed cleanly" "$work/magsyncd.log" || rc=1
 
 wake=$((sw1 - sw0))

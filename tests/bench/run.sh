@@ -3,14 +3,15 @@
 #
 # Each bench is a self-contained shell script (it builds, starts its own
 # throwaway PostgreSQL and cleans up) that prints its figures and exits
-# non-zero when it misses a goal. BENCH_ONLY=name runs only matching ones.
+# non-zero when it misses a goal; what they share is in common.sh.
+# BENCH_ONLY=name runs only matching ones.
 set -u
 cd "$(dirname "$0")/../.."
 failed=0
 ran=0
 for b in tests/bench/*.sh; do
 	name=$(basename "$b" .sh)
-	[ "$name" = run ] && continue
+	case $name in run | common) continue ;; esac	# not benches
 	case $name in *"${BENCH_ONLY:-}"*) ;; *) continue ;; esac
 	echo "== bench $name"
 	ran=$((ran + 1))

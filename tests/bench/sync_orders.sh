@@ -14,71 +14,31 @@
 # CONCURRENCY (4).
 set -eu
 cd "$(dirname "$0")/../.."
-PYTHON=${PYTHON:-/usr/bin/python3}
-BUILD=${BUILD:-build}
-PORT=${BENCH_PGPORT:-55453}
+. tests/bench/common.sh
 
-make -s BUILD="$BUILD" SAN= "$BUILD/magsyncctl"
+bench_build "$BUILD/magsyncctl"
+bench_work ship
+bench_pg "${BENCH_PGPORT:-55453}"
+bench_token
+bench_createdb bench
 
-work=$(mktemp -d /tmp/magsync-bench-ship.XXXXXX)
-chmod 0755 "$work"
-cleanup() {
-	tests/pg.sh stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+"$PYTHON" - "$work" "$BUILD" "$token" "$conninfo" <<'EOF'
+import os, subprocess, sys
 
-eval "$(PGTEST_PORT=$PORT tests/pg.sh start "$work/pg")"
-export PGHOST PGPORT PGUSER
+sys.path.insert(0, "tests/bench")
+from benchlib import control, psql, run_measured, start_fake  # noqa: E402
 
-"$PYTHON" - "$work" "$BUILD" <<'EOF'
-import json, os, re, resource, subprocess, sys, time, urllib.request
-
-work, build = sys.argv[1], sys.argv[2]
-python = os.environ.get("PYTHON", "/usr/bin/python3")
+work, build, token, conninfo = sys.argv[1:5]
 n = int(os.environ.get("SHIPMENTS", "5000"))
 lat = int(os.environ.get("LATENCY_MS", "50"))
 conc = int(os.environ.get("CONCURRENCY", "4"))
 SLACK, RSS_GOAL_MB = 1.3, 64
-token = "bench-" + os.urandom(8).hex()
-with open(os.path.join(work, "token"), "w") as f:
-    f.write(token + "\n")
-os.chmod(os.path.join(work, "token"), 0o600)
 
-
-def psql(sql, db="bench"):
-    return subprocess.run(["psql", "-X", "-q", "-A", "-t", "-d", db, "-c",
-                           sql], check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
-def control(base, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return json.loads(r.read().decode())
-
-
-log = open(os.path.join(work, "fake.log"), "w")
-fake = subprocess.Popen([python, "tests/fake/magento.py", "--port", "0",
-                         "--orders", "0", "--products", "10",
-                         "--admin-token", token, "--journal-max", "1000"],
-                        stdout=log, stderr=subprocess.STDOUT)
+fake, base = start_fake(work, ["--orders", "0", "--products", "10",
+                               "--admin-token", token,
+                               "--journal-max", "1000"], timeout=60,
+                        who="sync_orders.sh")
 try:
-    base = None
-    deadline = time.time() + 60
-    while base is None and time.time() < deadline:
-        m = re.search(r"^listening on (\d+)", open(log.name).read(), re.M)
-        if m:
-            base = "http://127.0.0.1:" + m.group(1)
-        elif fake.poll() is not None:
-            break
-        time.sleep(0.1)
-    if base is None:
-        sys.exit("sync_orders.sh: the fake did not start:\n" +
-                 open(log.name).read())
-
     # Orders 1..n in the fake; every third has two lines.
     orders = []
     for k in range(1, n + 1):
@@ -93,9 +53,6 @@ try:
     for i in range(0, n, 1000):
         control(base, "/__state/orders", {"orders": orders[i:i + 1000]})
 
-    psql("CREATE DATABASE bench", db="postgres")
-    conninfo = "host=%s port=%s user=%s dbname=bench" % (
-        os.environ["PGHOST"], os.environ["PGPORT"], os.environ["PGUSER"])
     cfg = os.path.join(work, "magsync.ini")
     with open(cfg, "w") as f:
         f.write("[magsync]\ndatabase = %s\n\n[channel shop]\n"
@@ -108,30 +65,31 @@ try:
     subprocess.run([ctl, "-c", cfg, "migrate"], check=True,
                    capture_output=True)
     # What get_orders and a WMS would have written.
-    psql("INSERT INTO magsync.orders (channel, magento_entity_id, "
+    psql("bench", "INSERT INTO magsync.orders (channel, magento_entity_id, "
          "increment_id, status, customer_note) SELECT 'shop', g, "
          "lpad(g::text, 9, '0'), 'processing', 'note ' || g "
          "FROM generate_series(1, %d) g" % n)
-    psql("INSERT INTO magsync.order_items (order_id, magento_item_id, sku, "
-         "qty_ordered) SELECT o.id, 16 * o.magento_entity_id + 1, "
+    psql("bench", "INSERT INTO magsync.order_items (order_id, "
+         "magento_item_id, sku, qty_ordered) SELECT o.id, "
+         "16 * o.magento_entity_id + 1, "
          "'SKU-' || o.magento_entity_id, 2 FROM magsync.orders o")
-    psql("INSERT INTO magsync.order_items (order_id, magento_item_id, sku, "
-         "qty_ordered) SELECT o.id, 16 * o.magento_entity_id + 2, "
+    psql("bench", "INSERT INTO magsync.order_items (order_id, "
+         "magento_item_id, sku, qty_ordered) SELECT o.id, "
+         "16 * o.magento_entity_id + 2, "
          "'SKU-' || o.magento_entity_id || '-B', 1 FROM magsync.orders o "
          "WHERE o.magento_entity_id % 3 = 0")
-    psql("INSERT INTO magsync.shipments (order_id, carrier, "
+    psql("bench", "INSERT INTO magsync.shipments (order_id, carrier, "
          "tracking_number, method) SELECT o.id, 'DHL Express', "
          "lpad((1000000000 + o.magento_entity_id)::text, 10, '0'), "
          "'Express Worldwide' FROM magsync.orders o")
-    psql("VACUUM ANALYZE")
+    psql("bench", "VACUUM ANALYZE")
 
     control(base, "/__faults", {"set": ["latency,ms=%d" % lat]})
     control(base, "/__reset-journal", {})
-    t0 = time.time()
-    r = subprocess.run([ctl, "-c", cfg, "run", "shop", "sync_orders"],
-                       capture_output=True, text=True)
-    wall = time.time() - t0
-    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    rc, wall, ru, output = run_measured([ctl, "-c", cfg, "run", "shop",
+                                         "sync_orders"],
+                                        os.path.join(work, "run.out"))
+    rss_mb = ru.ru_maxrss / 1024.0
     stats = control(base, "/__stats")
     state = control(base, "/__state")
 finally:
@@ -139,10 +97,11 @@ finally:
     fake.wait()
 
 limit = n * lat / 1000.0 / conc
-synced = int(psql("SELECT count(*) FROM magsync.shipments WHERE status = "
-                  "'synced'"))
-shipped = int(psql("SELECT count(*) FROM magsync.orders WHERE shipped_at "
-                   "IS NOT NULL AND pii_purge_at IS NOT NULL"))
+synced = int(psql("bench", "SELECT count(*) FROM magsync.shipments "
+                  "WHERE status = 'synced'"))
+shipped = int(psql("bench", "SELECT count(*) FROM magsync.orders "
+                   "WHERE shipped_at IS NOT NULL AND pii_purge_at IS NOT "
+                   "NULL"))
 created = state["counts"]["shipments"] if "counts" in state and \
     "shipments" in state["counts"] else len(state["shipments"])
 ok = True
@@ -168,9 +127,8 @@ goal = rss_mb <= RSS_GOAL_MB
 ok &= goal
 print("sync_orders: peak RSS %.1f MB (goal <= %d MB) %s"
       % (rss_mb, RSS_GOAL_MB, "ok" if goal else "MISSED"))
-if r.returncode != 0:
+if rc != 0:
     ok = False
-    print("sync_orders: magsyncctl exit %d:\n%s%s" % (r.returncode,
-                                                      r.stdout, r.stderr[-2000:]))
+    print("sync_orders: magsyncctl exit %d:\n%s" % (rc, output[-4000:]))
 sys.exit(0 if ok else 1)
 EOF

@@ -8,9 +8,9 @@
 # sanitizer build: the tool counts allocations by replacing malloc).
 set -eu
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
+. tests/bench/common.sh
 N=${TMPL_BENCH_N:-1000000}
 
-make -s BUILD="$BUILD" SAN= "$BUILD/tests/bench_tmpl"
+bench_build "$BUILD/tests/bench_tmpl"
 echo "== mapping templates ($N records)"
 "$BUILD/tests/bench_tmpl" "$N"

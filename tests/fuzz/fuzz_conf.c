@@ -12,8 +12,6 @@
  * the input itself holds that text); the loaded model answers its own
  * lookups, every job's settings read back through conf_job_str, and every
  * schedule's next run lies in the future. */
-#include <errno.h>
-#include <fnmatch.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,25 +20,13 @@
 #include "cron.h"
 #include "tz.h"
 #include "targets.h"
+#include "../unit/memconf.h"
 
 #define FCONF_DIR	"/etc/magsync"
 #define FCONF_MAIN	FCONF_DIR "/magsync.ini"
 #define FCONF_EXTRA	FCONF_DIR "/conf.d/extra.ini"
 #define FCONF_SPLIT	"\n#%%\n"
 #define FCONF_SECRET	"tok-FUZZ-SECRET-7d1c"
-#define FCONF_FILES	10
-
-struct fconf_file {
-	const char *path;
-	const char *text;	/* NULL: exists but cannot be read */
-	size_t len;
-	unsigned mode;
-};
-
-struct fconf_fs {
-	struct fconf_file f[FCONF_FILES];
-	size_t n;
-};
 
 static const char fconf_default_extra[] =
     "[channel extra]\n"
@@ -56,96 +42,6 @@ static const char fconf_other[] =
     "* = Other\n";
 
 static const char fconf_nul_token[] = "abc\0def\n";
-
-static void
-fconf_add(struct fconf_fs *fs, const char *path, const char *text,
-    size_t len, unsigned mode)
-{
-	if (fs->n == FCONF_FILES)
-		abort();
-	fs->f[fs->n].path = path;
-	fs->f[fs->n].text = text;
-	fs->f[fs->n].len = len;
-	fs->f[fs->n++].mode = mode;
-}
-
-static const struct fconf_file *
-fconf_find(const struct fconf_fs *fs, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < fs->n; i++)
-		if (strcmp(fs->f[i].path, path) == 0)
-			return &fs->f[i];
-	return NULL;
-}
-
-static int
-fconf_read(void *ctx, const char *path, char **buf, size_t *len)
-{
-	const struct fconf_file *f = fconf_find(ctx, path);
-
-	if (f == NULL)
-		return -ENOENT;
-	if (f->text == NULL)
-		return -EACCES;
-	*buf = fuzz_strndup(f->text, f->len);
-	*len = f->len;
-	return 0;
-}
-
-static int
-fconf_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-fconf_glob(void *ctx, const char *pattern, char ***paths, size_t *n)
-{
-	const struct fconf_fs *fs = ctx;
-	size_t i;
-
-	*n = 0;
-	if ((*paths = calloc(FCONF_FILES, sizeof(**paths))) == NULL)
-		return -ENOMEM;
-	for (i = 0; i < fs->n; i++)
-		if (fnmatch(pattern, fs->f[i].path, FNM_PATHNAME) == 0)
-			(*paths)[(*n)++] = fuzz_strndup(fs->f[i].path,
-			    strlen(fs->f[i].path));
-	qsort(*paths, *n, sizeof(**paths), fconf_cmp);
-	return 0;
-}
-
-static int
-fconf_mode(void *ctx, const char *path, unsigned *mode)
-{
-	const struct fconf_file *f = fconf_find(ctx, path);
-
-	if (f == NULL)
-		return -ENOENT;
-	*mode = f->mode;
-	return 0;
-}
-
-static int
-fconf_exists(void *ctx, const char *path)
-{
-	return fconf_find(ctx, path) != NULL;
-}
-
-static struct tz *
-fconf_tz(void *ctx, const char *name, char *err, size_t errlen)
-{
-	(void)ctx;
-	if (name == NULL || strcmp(name, "UTC") == 0)
-		return tz_utc();
-	if (strcmp(name, "Europe/Berlin") == 0)
-		return tz_from_posix(name, "CET-1CEST,M3.5.0,M10.5.0/3", err,
-		    errlen);
-	snprintf(err, errlen, "unknown zone");
-	return NULL;
-}
 
 /* Everything a loaded conf promises about itself. */
 static void
@@ -187,7 +83,7 @@ fconf_walk(const struct conf *c)
 static int
 fuzz_conf_one(const uint8_t *data, size_t size)
 {
-	struct fconf_fs fs = { .n = 0 };
+	struct memconf fs = { .n = 0 };
 	struct diag_list dl = { NULL, 0, 0 };
 	struct conf_io io;
 	struct conf *c;
@@ -199,35 +95,23 @@ fuzz_conf_one(const uint8_t *data, size_t size)
 	split = memmem(text, size, FCONF_SPLIT, strlen(FCONF_SPLIT));
 	if (split != NULL)
 		main_len = (size_t)(split - text) + 1;
-	fconf_add(&fs, FCONF_MAIN, text, main_len, 0640);
+	memconf_add_n(&fs, FCONF_MAIN, text, main_len, 0640);
 	if (split != NULL)
-		fconf_add(&fs, FCONF_EXTRA, split + strlen(FCONF_SPLIT),
+		memconf_add_n(&fs, FCONF_EXTRA, split + strlen(FCONF_SPLIT),
 		    size - main_len - strlen(FCONF_SPLIT) + 1, 0644);
 	else
-		fconf_add(&fs, FCONF_EXTRA, fconf_default_extra,
-		    strlen(fconf_default_extra), 0644);
-	fconf_add(&fs, FCONF_DIR "/conf.d/other.conf", fconf_other,
-	    strlen(fconf_other), 0644);
-	fconf_add(&fs, FCONF_DIR "/token", FCONF_SECRET "\n",
-	    strlen(FCONF_SECRET) + 1, 0600);
-	fconf_add(&fs, FCONF_DIR "/token-open", FCONF_SECRET "\n",
-	    strlen(FCONF_SECRET) + 1, 0644);
-	fconf_add(&fs, FCONF_DIR "/empty", "", 0, 0600);
-	fconf_add(&fs, FCONF_DIR "/nul", fconf_nul_token,
+		memconf_add(&fs, FCONF_EXTRA, fconf_default_extra, 0644);
+	memconf_add(&fs, FCONF_DIR "/conf.d/other.conf", fconf_other, 0644);
+	memconf_add(&fs, FCONF_DIR "/token", FCONF_SECRET "\n", 0600);
+	memconf_add(&fs, FCONF_DIR "/token-open", FCONF_SECRET "\n", 0644);
+	memconf_add(&fs, FCONF_DIR "/empty", "", 0600);
+	memconf_add_n(&fs, FCONF_DIR "/nul", fconf_nul_token,
 	    sizeof(fconf_nul_token) - 1, 0600);
-	fconf_add(&fs, FCONF_DIR "/locked", NULL, 0, 0000);
-	fconf_add(&fs, "/run/creds/cred", FCONF_SECRET, strlen(FCONF_SECRET),
-	    0400);
+	memconf_add(&fs, FCONF_DIR "/locked", NULL, 0000);
+	memconf_add(&fs, "/run/creds/cred", FCONF_SECRET, 0400);
 
-	memset(&io, 0, sizeof(io));
-	io.read_file = fconf_read;
-	io.glob = fconf_glob;
-	io.file_mode = fconf_mode;
-	io.exists = fconf_exists;
-	io.load_tz = fconf_tz;
-	io.ctx = &fs;
 	/* Half the inputs see a credentials directory. */
-	io.credentials_dir = size % 2 ? "/run/creds" : NULL;
+	io = memconf_io(&fs, size % 2 ? "/run/creds" : NULL);
 
 	c = conf_load(FCONF_MAIN, &io, &dl);
 	FUZZ_CHECK((c != NULL) == (diag_errors(&dl) == 0));

@@ -4,6 +4,7 @@ binaries, and a way to start the fake Magento.
 
 A test is a function test_NAME(t) in tests/integration/test_*.py; t is a Case.
 Tests assert with plain `assert` (with a message) or t.eq(a, b, what)."""
+import json
 import os
 import re
 import shutil
@@ -211,3 +212,71 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def pg_ctl(action):
+    """tests/pg.sh ACTION (halt, resume, restart) on the suite's own
+    PostgreSQL, for the tests that take it away under a client."""
+    pgdir = os.environ.get("MAGSYNC_PG_DIR")
+    assert pgdir, "MAGSYNC_PG_DIR is not set (tests/run.sh sets it)"
+    env = dict(os.environ, PGTEST_PORT=os.environ["PGPORT"])
+    r = subprocess.run([os.path.join(TOP, "tests", "pg.sh"), action, pgdir],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, "pg.sh %s: %s" % (action, r.stderr)
+
+
+FAKE_SCHEMA = os.path.join(TOP, "tests", "fake", "schema_subset.json")
+_fake_schema = None
+
+
+def fake_schema():
+    """tests/fake/schema_subset.json: the Magento schema the fake and the
+    requests we send are checked against (read once)."""
+    global _fake_schema
+    if _fake_schema is None:
+        with open(FAKE_SCHEMA) as f:
+            _fake_schema = json.load(f)
+    return _fake_schema
+
+
+def check_shape(value, sch, where="$", lenient=False):
+    """value against a schema of fake_schema(): every key declared,
+    required ones present, types right. lenient, for what Magento answers:
+    null is accepted anywhere (Magento emits nulls Swagger 2 cannot
+    declare) and custom_attributes values may be arrays (category_ids);
+    what we send gets no such slack."""
+    if "$ref" in sch:
+        name = sch["$ref"].split("/")[-1]
+        sch = dict(fake_schema()["definitions"][name], _name=name)
+    if value is None and lenient:
+        return
+    typ = sch.get("type")
+    if typ == "object" or "properties" in sch:
+        assert isinstance(value, dict), "%s: want object, got %r" % (where, value)
+        props = sch.get("properties", {})
+        for k, v in value.items():
+            assert k in props, "%s: %r is not in %s" % (
+                where, k, sch.get("_name", "schema"))
+            check_shape(v, props[k], "%s.%s" % (where, k), lenient)
+        for k in sch.get("required", []):
+            assert k in value, "%s: required %r missing (%s)" % (
+                where, k, sch.get("_name"))
+    elif typ == "array":
+        assert isinstance(value, list), "%s: want array, got %r" % (where, value)
+        for i, v in enumerate(value):
+            check_shape(v, sch.get("items", {}), "%s[%d]" % (where, i),
+                        lenient)
+    elif typ == "string":
+        if lenient and isinstance(value, list) and where.endswith(".value"):
+            assert all(isinstance(x, str) for x in value), where
+            return
+        assert isinstance(value, str), "%s: want string, got %r" % (where, value)
+    elif typ == "integer":
+        assert isinstance(value, int) and not isinstance(value, bool), \
+            "%s: want integer, got %r" % (where, value)
+    elif typ == "number":
+        assert isinstance(value, (int, float)) and \
+            not isinstance(value, bool), \
+            "%s: want number, got %r" % (where, value)
+    elif typ == "boolean":
+        assert isinstance(value, bool), "%s: want boolean, got %r" % (where, value)

@@ -7,7 +7,6 @@ write stream ends it with a clear error while the next stream succeeds.
 Scenarios are data: the rows we upsert (JSON files) and the rows we expect
 (read back with psql, values hex-encoded so tabs and newlines survive)."""
 import json
-import os
 import subprocess
 import time
 
@@ -169,15 +168,6 @@ def test_bulk_large_page_splits(t):
 test_bulk_large_page_splits.limit = 120
 
 
-def pg_ctl(action):
-    pgdir = os.environ.get("MAGSYNC_PG_DIR")
-    assert pgdir, "MAGSYNC_PG_DIR is not set (tests/run.sh sets it)"
-    env = dict(os.environ, PGTEST_PORT=os.environ["PGPORT"])
-    r = subprocess.run([os.path.join(harness.TOP, "tests", "pg.sh"), action,
-                        pgdir], capture_output=True, text=True, env=env,
-                       timeout=60)
-    assert r.returncode == 0, "pg.sh %s: %s" % (action, r.stderr)
-
 
 def test_bulk_pg_restart_mid_stream(t):
     setup(t)
@@ -187,12 +177,12 @@ def test_bulk_pg_restart_mid_stream(t):
     p.wait_log(r"^page 20 committed$", timeout=60)
     halted = False
     try:
-        pg_ctl("halt")
+        harness.pg_ctl("halt")
         halted = True
         rc = p.wait(timeout=60)
     finally:
         if halted:
-            pg_ctl("resume")
+            harness.pg_ctl("resume")
     out = p.output()
     t.eq(rc, 1, "the stream ends failed:\n" + out[-2000:])
     errs = [ln for ln in out.splitlines() if ln.startswith("bulkbench: ")]

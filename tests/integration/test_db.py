@@ -95,15 +95,6 @@ def test_db_errors_hold_no_secret(t):
         t.eq(len(down), 1, "one line per failure: %r" % r.stdout)
 
 
-def pg_ctl(action):
-    pgdir = os.environ.get("MAGSYNC_PG_DIR")
-    assert pgdir, "MAGSYNC_PG_DIR is not set (tests/run.sh sets it)"
-    env = dict(os.environ, PGTEST_PORT=os.environ["PGPORT"])
-    r = subprocess.run([os.path.join(harness.TOP, "tests", "pg.sh"), action,
-                        pgdir], capture_output=True, text=True, env=env,
-                       timeout=60)
-    assert r.returncode == 0, "pg.sh %s: %s" % (action, r.stderr)
-
 
 def test_db_reconnect_after_restart(t):
     t.createdb()
@@ -113,13 +104,13 @@ def test_db_reconnect_after_restart(t):
     time.sleep(0.3)
     halted = False
     try:
-        pg_ctl("halt")
+        harness.pg_ctl("halt")
         halted = True
         p.wait_log(r"^down: ", timeout=30)
         time.sleep(2.5)     # a few failed attempts with backoff
     finally:
         if halted:
-            pg_ctl("resume")
+            harness.pg_ctl("resume")
     t.eq(p.wait(timeout=60), 0, "dbtool exit:\n" + p.output())
     out = p.output()
     assert "up 2" in out and "reconnect ok" in out, out

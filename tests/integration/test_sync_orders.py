@@ -14,8 +14,9 @@ import time
 import urllib.error
 import urllib.request
 
+import harness
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCHEMA = os.path.join(os.path.dirname(HERE), "fake", "schema_subset.json")
 TOKEN = "tok-SECRET-so-7f3a91"
 SHIP_PATH = re.compile(r"/rest/default/V1/order/(\d+)/ship$")
 
@@ -54,49 +55,9 @@ def fake_shipments(base):
     return http(base, "/__state")["shipments"]
 
 
-_SCHEMA = None
-
-
-def check_shape(value, sch, where="$"):
-    """value against a schema_subset.json schema: every key declared,
-    required ones present, types right (as tests/integration/test_fake.py
-    checks answers)."""
-    global _SCHEMA
-    if _SCHEMA is None:
-        with open(SCHEMA) as f:
-            _SCHEMA = json.load(f)
-    if "$ref" in sch:
-        name = sch["$ref"].split("/")[-1]
-        sch = dict(_SCHEMA["definitions"][name], _name=name)
-    typ = sch.get("type")
-    if typ == "object" or "properties" in sch:
-        assert isinstance(value, dict), "%s: want object, got %r" % (where, value)
-        props = sch.get("properties", {})
-        for k, v in value.items():
-            assert k in props, "%s: %r is not in %s" % (where, k, sch.get("_name"))
-            check_shape(v, props[k], "%s.%s" % (where, k))
-        for k in sch.get("required", []):
-            assert k in value, "%s: required %r missing" % (where, k)
-    elif typ == "array":
-        assert isinstance(value, list), "%s: want array" % where
-        for i, v in enumerate(value):
-            check_shape(v, sch.get("items", {}), "%s[%d]" % (where, i))
-    elif typ == "string":
-        assert isinstance(value, str), "%s: want string, got %r" % (where, value)
-    elif typ == "integer":
-        assert isinstance(value, int) and not isinstance(value, bool), \
-            "%s: want integer, got %r" % (where, value)
-    elif typ == "number":
-        assert isinstance(value, (int, float)) and not isinstance(value, bool), \
-            "%s: want number, got %r" % (where, value)
-    elif typ == "boolean":
-        assert isinstance(value, bool), "%s: want boolean, got %r" % (where, value)
-
-
 def check_ship_body(body):
-    with open(SCHEMA) as f:
-        sch = json.load(f)["paths"]["/V1/order/{orderId}/ship"]["post"]["body"]
-    check_shape(body, sch, "ship body")
+    sch = harness.fake_schema()["paths"]["/V1/order/{orderId}/ship"]["post"]
+    harness.check_shape(body, sch["body"], "ship body")
 
 
 # -- setup ----------------------------------------------------------------------

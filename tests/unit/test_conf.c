@@ -1,157 +1,26 @@
 /* test_conf.c - magsync.ini: defaults, every key, includes, secrets, and
  * every kind of mistake reported as FILE:LINE: message.
  *
- * No files: a tiny in-memory file system stands behind struct conf_io. */
+ * No files: a tiny in-memory file system (memconf.h) stands behind struct
+ * conf_io. */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
 #include "cron.h"
+#include "memconf.h"
 #include "tz.h"
 #include "unit.h"
-
-/* ---- an in-memory conf_io ---------------------------------------------- */
-
-#define MEM_FILES 16
-
-struct memfile {
-	const char *path;
-	const char *text;	/* NULL: exists but cannot be read */
-	size_t len;		/* 0: strlen(text) */
-	unsigned mode;
-};
-
-struct memfs {
-	struct memfile f[MEM_FILES];
-	size_t n;
-	int tz_calls;
-	const char *tz_asked;
-};
-
-static const struct memfile *
-mem_find(const struct memfs *fs, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < fs->n; i++)
-		if (strcmp(fs->f[i].path, path) == 0)
-			return &fs->f[i];
-	return NULL;
-}
-
-static int
-mem_read(void *ctx, const char *path, char **buf, size_t *len)
-{
-	const struct memfile *f = mem_find(ctx, path);
-	size_t n;
-
-	if (f == NULL)
-		return -ENOENT;
-	if (f->text == NULL)
-		return -EACCES;
-	n = f->len ? f->len : strlen(f->text);
-	*buf = malloc(n + 1);
-	if (*buf == NULL)
-		return -ENOMEM;
-	memcpy(*buf, f->text, n);
-	(*buf)[n] = '\0';
-	*len = n;
-	return 0;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-mem_glob(void *ctx, const char *pattern, char ***paths, size_t *n)
-{
-	struct memfs *fs = ctx;
-	size_t i;
-
-	*paths = calloc(MEM_FILES, sizeof(char *));
-	*n = 0;
-	if (*paths == NULL)
-		return -ENOMEM;
-	for (i = 0; i < fs->n; i++)
-		if (fnmatch(pattern, fs->f[i].path, FNM_PATHNAME) == 0)
-			(*paths)[(*n)++] = strdup(fs->f[i].path);
-	qsort(*paths, *n, sizeof(char *), cmp_str);
-	return 0;
-}
-
-static int
-mem_mode(void *ctx, const char *path, unsigned *mode)
-{
-	const struct memfile *f = mem_find(ctx, path);
-
-	if (f == NULL)
-		return -ENOENT;
-	*mode = f->mode;
-	return 0;
-}
-
-static int
-mem_exists(void *ctx, const char *path)
-{
-	return mem_find(ctx, path) != NULL;
-}
-
-static struct tz *
-mem_tz(void *ctx, const char *name, char *err, size_t errlen)
-{
-	struct memfs *fs = ctx;
-
-	fs->tz_calls++;
-	fs->tz_asked = name;
-	if (name == NULL || strcmp(name, "UTC") == 0)
-		return tz_utc();
-	if (strcmp(name, "Europe/Berlin") == 0)
-		return tz_from_posix(name, "CET-1CEST,M3.5.0,M10.5.0/3", err,
-		    errlen);
-	snprintf(err, errlen, "no such zone");
-	return NULL;
-}
-
-static void
-fs_add(struct memfs *fs, const char *path, const char *text, unsigned mode)
-{
-	if (fs->n == MEM_FILES)
-		abort();
-	fs->f[fs->n].path = path;
-	fs->f[fs->n].text = text;
-	fs->f[fs->n].len = 0;
-	fs->f[fs->n++].mode = mode;
-}
-
-static struct conf_io
-mem_io(struct memfs *fs, const char *creds)
-{
-	struct conf_io io;
-
-	memset(&io, 0, sizeof(io));
-	io.read_file = mem_read;
-	io.glob = mem_glob;
-	io.file_mode = mem_mode;
-	io.exists = mem_exists;
-	io.load_tz = mem_tz;
-	io.ctx = fs;
-	io.credentials_dir = creds;
-	return io;
-}
 
 #define TOKEN "tok-SECRET-0123456789"
 
 static struct conf *
-load_fs(struct memfs *fs, const char *path, const char *creds,
+load_fs(struct memconf *fs, const char *path, const char *creds,
     struct diag_list *dl)
 {
-	struct conf_io io = mem_io(fs, creds);
+	struct conf_io io = memconf_io(fs, creds);
 
 	return conf_load(path, &io, dl);
 }
@@ -160,11 +29,11 @@ load_fs(struct memfs *fs, const char *path, const char *creds,
 static struct conf *
 load_text(const char *text, struct diag_list *dl)
 {
-	static struct memfs fs;
+	static struct memconf fs;
 
 	memset(&fs, 0, sizeof(fs));
-	fs_add(&fs, "magsync.ini", text, 0600);
-	fs_add(&fs, "shop.token", TOKEN "\n", 0600);
+	memconf_add(&fs, "magsync.ini", text, 0600);
+	memconf_add(&fs, "shop.token", TOKEN "\n", 0600);
 	return load_fs(&fs, "magsync.ini", NULL, dl);
 }
 
@@ -464,7 +333,7 @@ static const char full_ini[] =
 
 TEST(full_config)
 {
-	struct memfs fs = { 0 };
+	struct memconf fs = { 0 };
 	struct diag_list dl = { 0 };
 	const struct conf_channel *ch;
 	const struct conf_job *j;
@@ -472,11 +341,11 @@ TEST(full_config)
 	const struct conf_mapping_set *m;
 	struct conf *c;
 
-	fs_add(&fs, "/etc/magsync/magsync.ini", full_ini, 0640);
-	fs_add(&fs, "/secrets/at", "AT\n", 0600);
-	fs_add(&fs, "/etc/magsync/ats", "  ATS \r\n", 0600);
-	fs_add(&fs, "/etc/magsync/ck", "CK", 0600);
-	fs_add(&fs, "/etc/magsync/cs", "CS\n\n", 0600);
+	memconf_add(&fs, "/etc/magsync/magsync.ini", full_ini, 0640);
+	memconf_add(&fs, "/secrets/at", "AT\n", 0600);
+	memconf_add(&fs, "/etc/magsync/ats", "  ATS \r\n", 0600);
+	memconf_add(&fs, "/etc/magsync/ck", "CK", 0600);
+	memconf_add(&fs, "/etc/magsync/cs", "CS\n\n", 0600);
 	c = load_fs(&fs, "/etc/magsync/magsync.ini", NULL, &dl);
 	CHECK(c != NULL);
 	CHECK_NO_DIAG(&dl);
@@ -897,17 +766,17 @@ static const struct bad bads[] = {
 
 TEST(mistakes)
 {
-	struct memfs fs;
+	struct memconf fs;
 	struct diag_list dl = { 0 };
 	struct conf *c;
 	size_t i;
 
 	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		memset(&fs, 0, sizeof(fs));
-		fs_add(&fs, "magsync.ini", bads[i].text, 0600);
-		fs_add(&fs, "shop.token", TOKEN "\n", 0600);
+		memconf_add(&fs, "magsync.ini", bads[i].text, 0600);
+		memconf_add(&fs, "shop.token", TOKEN "\n", 0600);
 		if (bads[i].xpath != NULL)
-			fs_add(&fs, bads[i].xpath, bads[i].xtext, 0600);
+			memconf_add(&fs, bads[i].xpath, bads[i].xtext, 0600);
 		c = load_fs(&fs, "magsync.ini", NULL, &dl);
 		if (c != NULL) {
 			UNIT_FAIL("%s: loaded", bads[i].name);
@@ -961,16 +830,16 @@ TEST(many_errors_at_once)
 
 TEST(errors_across_files)
 {
-	struct memfs fs = { 0 };
+	struct memconf fs = { 0 };
 	struct diag_list dl = { 0 };
 	struct conf *c;
 
-	fs_add(&fs, "etc/magsync.ini", "include = conf.d/*.ini\n" BASE,
+	memconf_add(&fs, "etc/magsync.ini", "include = conf.d/*.ini\n" BASE,
 	    0600);
-	fs_add(&fs, "etc/shop.token", TOKEN, 0600);
-	fs_add(&fs, "etc/conf.d/a.ini", "[job shop get_orders]\n"
+	memconf_add(&fs, "etc/shop.token", TOKEN, 0600);
+	memconf_add(&fs, "etc/conf.d/a.ini", "[job shop get_orders]\n"
 	    "schedule = @daily\nbogus = 1\n", 0600);
-	fs_add(&fs, "etc/conf.d/b.ini", "\n[channel b]\n", 0600);
+	memconf_add(&fs, "etc/conf.d/b.ini", "\n[channel b]\n", 0600);
 	c = load_fs(&fs, "etc/magsync.ini", NULL, &dl);
 	CHECK(c == NULL);
 	conf_free(c);
@@ -1003,13 +872,12 @@ TEST(line_numbers_after_continuations)
 TEST(nul_byte)
 {
 	static const char text[] = BASE "page_size = 1\0 0\n";
-	struct memfs fs = { 0 };
+	struct memconf fs = { 0 };
 	struct diag_list dl = { 0 };
 	struct conf *c;
 
-	fs_add(&fs, "magsync.ini", text, 0600);
-	fs.f[0].len = sizeof(text) - 1;
-	fs_add(&fs, "shop.token", TOKEN, 0600);
+	memconf_add_n(&fs, "magsync.ini", text, sizeof(text) - 1, 0600);
+	memconf_add(&fs, "shop.token", TOKEN, 0600);
 	c = load_fs(&fs, "magsync.ini", NULL, &dl);
 	CHECK(c == NULL);
 	conf_free(c);
@@ -1019,7 +887,7 @@ TEST(nul_byte)
 
 TEST(missing_main_file)
 {
-	struct memfs fs = { 0 };
+	struct memconf fs = { 0 };
 	struct diag_list dl = { 0 };
 	struct conf *c = load_fs(&fs, "/etc/magsync/magsync.ini", NULL, &dl);
 
@@ -1040,7 +908,7 @@ static const char inline_ini[] =
 TEST(inline_token_permissions)
 {
 	static const unsigned modes[] = { 0644, 0640, 0604, 0600, 0400 };
-	struct memfs fs;
+	struct memconf fs;
 	struct diag_list dl = { 0 };
 	struct conf *c;
 	char buf[1024];
@@ -1048,7 +916,7 @@ TEST(inline_token_permissions)
 
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		memset(&fs, 0, sizeof(fs));
-		fs_add(&fs, "magsync.ini", inline_ini, modes[i]);
+		memconf_add(&fs, "magsync.ini", inline_ini, modes[i]);
 		c = load_fs(&fs, "magsync.ini", NULL, &dl);
 		CHECK(c != NULL);
 		CHECK(c != NULL && strcmp(c->channels[0].access_token, TOKEN)
@@ -1133,7 +1001,7 @@ TEST(secrets_never_shown)
 		/* a secret as a continuation of a duplicate key */
 		BASE "access_token_file = y\n  SECRET-DUP\n",
 	};
-	struct memfs fs;
+	struct memconf fs;
 	struct diag_list dl = { 0 };
 	struct conf *c;
 	char buf[1024];
@@ -1141,9 +1009,9 @@ TEST(secrets_never_shown)
 
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		memset(&fs, 0, sizeof(fs));
-		fs_add(&fs, "magsync.ini", texts[i], 0644);
-		fs_add(&fs, "shop.token", TOKEN, 0644);
-		fs_add(&fs, "bad.token", "SECRET-F1 SECRET-F2\n", 0644);
+		memconf_add(&fs, "magsync.ini", texts[i], 0644);
+		memconf_add(&fs, "shop.token", TOKEN, 0644);
+		memconf_add(&fs, "bad.token", "SECRET-F1 SECRET-F2\n", 0644);
 		c = load_fs(&fs, "magsync.ini", NULL, &dl);
 		CHECK(c == NULL);
 		conf_free(c);
@@ -1160,15 +1028,15 @@ TEST(secrets_never_shown)
 
 TEST(credentials_directory)
 {
-	struct memfs fs;
+	struct memconf fs;
 	struct diag_list dl = { 0 };
 	struct conf *c;
 
 	/* $CREDENTIALS_DIRECTORY first ... */
 	memset(&fs, 0, sizeof(fs));
-	fs_add(&fs, "/etc/magsync/magsync.ini", BASE, 0600);
-	fs_add(&fs, "/etc/magsync/shop.token", "from-etc\n", 0600);
-	fs_add(&fs, "/run/creds/shop.token", "from-creds\n", 0600);
+	memconf_add(&fs, "/etc/magsync/magsync.ini", BASE, 0600);
+	memconf_add(&fs, "/etc/magsync/shop.token", "from-etc\n", 0600);
+	memconf_add(&fs, "/run/creds/shop.token", "from-creds\n", 0600);
 	c = load_fs(&fs, "/etc/magsync/magsync.ini", "/run/creds", &dl);
 	CHECK(c != NULL);
 	CHECK(c != NULL && strcmp(c->channels[0].access_token,
@@ -1178,8 +1046,8 @@ TEST(credentials_directory)
 
 	/* ... then the directory of the ini file */
 	memset(&fs, 0, sizeof(fs));
-	fs_add(&fs, "/etc/magsync/magsync.ini", BASE, 0600);
-	fs_add(&fs, "/etc/magsync/shop.token", "from-etc\n", 0600);
+	memconf_add(&fs, "/etc/magsync/magsync.ini", BASE, 0600);
+	memconf_add(&fs, "/etc/magsync/shop.token", "from-etc\n", 0600);
 	c = load_fs(&fs, "/etc/magsync/magsync.ini", "/run/creds", &dl);
 	CHECK(c != NULL && strcmp(c->channels[0].access_token,
 	    "from-etc") == 0);
@@ -1188,10 +1056,10 @@ TEST(credentials_directory)
 
 	/* absolute paths are taken as they are */
 	memset(&fs, 0, sizeof(fs));
-	fs_add(&fs, "/etc/magsync/magsync.ini", "[magsync]\ndatabase = x\n"
+	memconf_add(&fs, "/etc/magsync/magsync.ini", "[magsync]\ndatabase = x\n"
 	    "[channel shop]\nstore_url = https://a.example\n"
 	    "access_token_file = /run/creds/shop.token\n", 0600);
-	fs_add(&fs, "/run/creds/shop.token", "abs\n", 0600);
+	memconf_add(&fs, "/run/creds/shop.token", "abs\n", 0600);
 	c = load_fs(&fs, "/etc/magsync/magsync.ini", "/elsewhere", &dl);
 	CHECK(c != NULL && strcmp(c->channels[0].access_token, "abs") == 0);
 	conf_free(c);
@@ -1199,7 +1067,7 @@ TEST(credentials_directory)
 
 	/* found nowhere: the error says where it looked */
 	memset(&fs, 0, sizeof(fs));
-	fs_add(&fs, "/etc/magsync/magsync.ini", BASE, 0600);
+	memconf_add(&fs, "/etc/magsync/magsync.ini", BASE, 0600);
 	c = load_fs(&fs, "/etc/magsync/magsync.ini", "/run/creds", &dl);
 	CHECK(c == NULL);
 	CHECK_DIAG(&dl, "/etc/magsync/magsync.ini:7: ", "cannot read "
@@ -1212,25 +1080,25 @@ TEST(credentials_directory)
 
 TEST(includes_in_glob_order)
 {
-	struct memfs fs = { 0 };
+	struct memconf fs = { 0 };
 	struct diag_list dl = { 0 };
 	struct conf *c;
 
-	fs_add(&fs, "etc/magsync.ini", "include = conf.d/*.ini\n"
+	memconf_add(&fs, "etc/magsync.ini", "include = conf.d/*.ini\n"
 	    "[magsync]\ndatabase = x\ninclude = extra/one.ini\n", 0600);
-	fs_add(&fs, "etc/conf.d/b.ini", "[channel b]\n"
+	memconf_add(&fs, "etc/conf.d/b.ini", "[channel b]\n"
 	    "store_url = https://b.example\naccess_token_file = b.token\n",
 	    0600);
-	fs_add(&fs, "etc/conf.d/b.token", "tb", 0600);
-	fs_add(&fs, "etc/conf.d/a.ini", "include = ../extra/two.ini\n"
+	memconf_add(&fs, "etc/conf.d/b.token", "tb", 0600);
+	memconf_add(&fs, "etc/conf.d/a.ini", "include = ../extra/two.ini\n"
 	    "[channel a]\n"
 	    "store_url = https://a.example\naccess_token_file = a.token\n",
 	    0600);
-	fs_add(&fs, "etc/conf.d/a.token", "ta", 0600);
-	fs_add(&fs, "etc/conf.d/notes.txt", "not ini at all", 0600);
-	fs_add(&fs, "etc/extra/one.ini", "[job a get_orders]\n"
+	memconf_add(&fs, "etc/conf.d/a.token", "ta", 0600);
+	memconf_add(&fs, "etc/conf.d/notes.txt", "not ini at all", 0600);
+	memconf_add(&fs, "etc/extra/one.ini", "[job a get_orders]\n"
 	    "schedule = @daily\n", 0600);
-	fs_add(&fs, "etc/extra/two.ini", "[mapping_set m]\nx = y\n", 0600);
+	memconf_add(&fs, "etc/extra/two.ini", "[mapping_set m]\nx = y\n", 0600);
 	c = load_fs(&fs, "etc/magsync.ini", NULL, &dl);
 	CHECK(c != NULL);
 	CHECK_NO_DIAG(&dl);
@@ -1258,7 +1126,7 @@ TEST(includes_in_glob_order)
 
 	/* a glob that matches nothing is fine */
 	memset(&fs, 0, sizeof(fs));
-	fs_add(&fs, "magsync.ini", "include = conf.d/*.ini\n[magsync]\n"
+	memconf_add(&fs, "magsync.ini", "include = conf.d/*.ini\n[magsync]\n"
 	    "database = x\n", 0600);
 	c = load_fs(&fs, "magsync.ini", NULL, &dl);
 	CHECK(c != NULL);
