@@ -3,7 +3,10 @@
  * Each test binary is its own process. TEST(name) defines a case; RUN(name)
  * runs it and counts it passed if none of its checks failed. CHECK_* print
  * both sides on failure and go on, so one run shows every broken case.
- * unit_done() prints the machine-read line "#unit-result P F" that
+ * The output is TAP (the Test Anything Protocol, which prove and CI test
+ * reporters read): "ok N - case" or "not ok N - case" per case on stdout,
+ * failures as "# FAIL ..." diagnostics on stderr, the plan "1..N" last.
+ * unit_done() also prints the TAP comment "#unit-result P F" that
  * tests/run.sh sums, and returns the exit status. */
 #ifndef MS_UNIT_H
 #define MS_UNIT_H
@@ -16,7 +19,7 @@ static int unit_case_failed, unit_passed, unit_failed;
 static const char *unit_case;
 
 #define UNIT_FAIL(...) do {						\
-	fprintf(stderr, "  FAIL %s (%s:%d): ", unit_case, __FILE__, __LINE__); \
+	fprintf(stderr, "# FAIL %s (%s:%d): ", unit_case, __FILE__, __LINE__); \
 	fprintf(stderr, __VA_ARGS__);					\
 	fputc('\n', stderr);						\
 	unit_case_failed = 1;						\
@@ -61,18 +64,20 @@ static const char *unit_case;
 	unit_case = #name;						\
 	unit_case_failed = 0;						\
 	name();								\
-	if (unit_case_failed) {						\
+	if (unit_case_failed)						\
 		unit_failed++;						\
-		fprintf(stderr, "not ok %s\n", #name);			\
-	} else {							\
+	else								\
 		unit_passed++;						\
-	}								\
+	printf("%sok %d - %s\n", unit_case_failed ? "not " : "",	\
+	    unit_passed + unit_failed, #name);				\
+	fflush(stdout);							\
 } while (0)
 
 static inline int
 unit_done(const char *binary)
 {
-	printf("%s: %d cases ok, %d cases broken\n", binary, unit_passed,
+	printf("1..%d\n", unit_passed + unit_failed);
+	printf("# %s: %d cases ok, %d cases broken\n", binary, unit_passed,
 	    unit_failed);
 	printf("#unit-result %d %d\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
